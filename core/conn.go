@@ -1,0 +1,182 @@
+package core
+
+import (
+	"io"
+	"net"
+	"sync"
+
+	"github.com/netmux/netmux/bufpool"
+	"github.com/netmux/netmux/core/frame"
+)
+
+// connDriver is the goroutine driver: one reader and one writer goroutine
+// per session over any io.ReadWriteCloser, nothing per stream.
+type connDriver struct {
+	conn io.ReadWriteCloser
+	eng  *Engine
+	wake chan struct{} // 1-buffered: output pending
+	quit chan struct{} // closed by Close
+	once sync.Once
+
+	// writer goroutine only
+	bufs  [][]byte
+	flat  []byte // coalescing buffer for transports without vectored writes
+	vecW  func([][]byte) (int64, error)
+	nb    net.Buffers // reused so that vectored writes do not allocate
+	small [smallRead]byte // reader's buffer while traffic is light
+}
+
+// smallRead is the reader's buffer size while reads stay small; reads that
+// fill it switch to a pooled large buffer until traffic calms down, so an
+// idle session holds only this much.
+const smallRead = 2 << 10
+
+// buffersWriter is a transport with its own vectored write (kcp-go's
+// UDPSession has one).
+type buffersWriter interface {
+	WriteBuffers(v [][]byte) (int, error)
+}
+
+func runConn(conn io.ReadWriteCloser, role Role, cfg *Config) (*Session, error) {
+	d := &connDriver{conn: conn, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	switch c := conn.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		// net.Buffers uses writev on these.
+		w := c.(io.Writer)
+		d.vecW = func(v [][]byte) (int64, error) {
+			d.nb = v
+			return d.nb.WriteTo(w)
+		}
+	case buffersWriter:
+		d.vecW = func(v [][]byte) (int64, error) {
+			n, err := c.WriteBuffers(v)
+			return int64(n), err
+		}
+	}
+	e, err := NewEngine(d, role, cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.eng = e
+	go d.readLoop()
+	go d.writeLoop()
+	return e.Session(), nil
+}
+
+// Wake implements Driver.
+func (d *connDriver) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close implements Driver: it closes the connection, which ends both
+// goroutines.
+func (d *connDriver) Close() error {
+	var err error
+	d.once.Do(func() {
+		close(d.quit)
+		err = d.conn.Close()
+	})
+	return err
+}
+
+// LocalAddr implements Addresser when the connection has addresses.
+func (d *connDriver) LocalAddr() net.Addr {
+	if a, ok := d.conn.(Addresser); ok {
+		return a.LocalAddr()
+	}
+	return muxAddr{}
+}
+
+// RemoteAddr implements Addresser when the connection has addresses.
+func (d *connDriver) RemoteAddr() net.Addr {
+	if a, ok := d.conn.(Addresser); ok {
+		return a.RemoteAddr()
+	}
+	return muxAddr{}
+}
+
+func (d *connDriver) readLoop() {
+	buf := d.small[:]
+	var large *bufpool.Large
+	have := 0
+	for {
+		n, err := d.conn.Read(buf[have:])
+		filled := have+n == len(buf)
+		have += n
+		if n > 0 {
+			used, ierr := d.eng.Input(buf[:have])
+			if ierr != nil {
+				break
+			}
+			have = copy(buf, buf[used:have]) // at most a partial header
+			// Grow to a large buffer when reads fill the small one; shrink
+			// back when traffic calms, so idle sessions hold little.
+			switch {
+			case large == nil && filled:
+				large = bufpool.GetLarge()
+				have = copy(large[:], buf[:have])
+				buf = large[:]
+			case large != nil && n < smallRead && have < frame.HeaderSize:
+				have = copy(d.small[:], buf[:have])
+				buf = d.small[:]
+				bufpool.PutLarge(large)
+				large = nil
+			}
+		}
+		if err != nil {
+			d.eng.Closed(err)
+			break
+		}
+	}
+	if large != nil {
+		bufpool.PutLarge(large)
+	}
+}
+
+func (d *connDriver) writeLoop() {
+	for {
+		select {
+		case <-d.wake:
+		case <-d.quit:
+			return
+		}
+		for {
+			d.bufs = d.eng.Output(d.bufs[:0])
+			if len(d.bufs) == 0 {
+				break
+			}
+			err := d.write(d.bufs)
+			clear(d.bufs)
+			d.eng.Written(err)
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+// write writes one batch: vectored where the transport supports it, else
+// copied into one buffer so that each batch is a single Write (one TLS
+// record run, one pipe hand-off).
+func (d *connDriver) write(bufs [][]byte) error {
+	if d.vecW != nil && len(bufs) > 1 {
+		_, err := d.vecW(bufs)
+		return err
+	}
+	if len(bufs) == 1 {
+		_, err := d.conn.Write(bufs[0])
+		return err
+	}
+	d.flat = d.flat[:0]
+	for _, b := range bufs {
+		d.flat = append(d.flat, b...)
+	}
+	_, err := d.conn.Write(d.flat)
+	if cap(d.flat) > 1<<20 {
+		d.flat = nil // do not pin a rare huge batch
+	}
+	return err
+}

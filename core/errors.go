@@ -1,0 +1,70 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/netmux/netmux/core/frame"
+)
+
+var (
+	// ErrStreamReset is returned by reads and writes on a stream that either
+	// side reset (RST), including a stream the peer refused.
+	ErrStreamReset = errors.New("netmux: stream reset")
+	// ErrSessionClosed is the error after Close or Shutdown; errors.Is(err,
+	// net.ErrClosed) holds for it.
+	ErrSessionClosed = fmt.Errorf("netmux: session closed: %w", net.ErrClosed)
+	// ErrStreamClosed is returned by operations on a stream after its own
+	// Close (or writes after CloseWrite); errors.Is(err, net.ErrClosed) holds.
+	ErrStreamClosed = fmt.Errorf("netmux: stream closed: %w", net.ErrClosed)
+	// ErrTooManyStreams is returned by OpenStream when MaxStreams streams
+	// are already open.
+	ErrTooManyStreams = errors.New("netmux: too many open streams")
+	// ErrStreamIDsExhausted is returned by OpenStream when the session has
+	// used every stream id of its parity.
+	ErrStreamIDsExhausted = errors.New("netmux: stream ids exhausted")
+)
+
+// GoAwayError is why a session stopped: a GoAway sent (Remote false) or
+// received (Remote true). While the session drains after a Normal GoAway it
+// is also what OpenStream returns. errors.Is(err, net.ErrClosed) holds.
+type GoAwayError struct {
+	Code   frame.ErrorCode
+	Remote bool
+	// Cause is the local reason a GoAway was sent, e.g. a *frame.Error for
+	// a malformed frame; nil otherwise.
+	Cause error
+}
+
+func (e *GoAwayError) Error() string {
+	s := "netmux: GoAway(" + e.Code.String() + ")"
+	if e.Remote {
+		s += " from peer"
+	} else {
+		s += " sent"
+	}
+	if e.Cause != nil {
+		s += ": " + e.Cause.Error()
+	}
+	return s
+}
+
+// Is makes a GoAwayError match net.ErrClosed.
+func (e *GoAwayError) Is(target error) bool { return target == net.ErrClosed }
+
+// Unwrap returns Cause.
+func (e *GoAwayError) Unwrap() error { return e.Cause }
+
+// transportError is why a session ended when its transport failed or hit
+// EOF. It matches net.ErrClosed but deliberately not io.EOF: a stream cut
+// off by a vanished peer must not look like a clean end of data.
+type transportError struct{ cause error }
+
+func (e *transportError) Error() string {
+	return "netmux: session transport closed: " + e.cause.Error()
+}
+
+func (e *transportError) Is(target error) bool { return target == net.ErrClosed }
+
+var errKeepAlive = errors.New("keepalive: no frame from the peer within the timeout")

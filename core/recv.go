@@ -1,0 +1,67 @@
+package core
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"github.com/netmux/netmux/core/frame"
+)
+
+// Read reads data the peer sent. It returns io.EOF after the peer's FIN and
+// all data before it; ErrStreamReset after a reset (buffered data is
+// dropped); ErrStreamClosed after Close; the session's error if the session
+// ended before the peer's FIN (never io.EOF: the data may be truncated); and
+// os.ErrDeadlineExceeded past the read deadline. Reading returns credit to
+// the peer.
+func (st *Stream) Read(p []byte) (int, error) {
+	st.readMu.Lock()
+	defer st.readMu.Unlock()
+	for {
+		if st.rdl.exceeded.Load() {
+			return 0, os.ErrDeadlineExceeded
+		}
+		// Load the state before reading the ring: data is published before
+		// the FIN bit, so an empty ring after seeing FIN is the real end.
+		state := st.state.Load()
+		if state&stReset != 0 {
+			st.ring.Discard()
+			return 0, ErrStreamReset
+		}
+		if state&stReadClosed != 0 {
+			return 0, ErrStreamClosed
+		}
+		if n := st.ring.Read(p); n > 0 {
+			st.consumed(n, state)
+			return n, nil
+		}
+		switch {
+		case state&stFinRecv != 0:
+			return 0, io.EOF
+		case state&stCutOff != 0:
+			return 0, st.sess.err
+		case len(p) == 0:
+			return 0, nil
+		}
+		if err := st.rdl.wait(st.sess.done); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// consumed returns credit for n bytes the application read, once half the
+// window's worth has accumulated (the Rust crate's rule).
+func (st *Stream) consumed(n int, state uint32) {
+	if state&(stFinRecv|stCutOff) != 0 || !st.flow.Add(n) {
+		return // no more data will come, or not enough consumed yet
+	}
+	s := st.sess
+	inc := st.flow.Grant(time.Now(), time.Duration(s.rtt.Load()))
+	if inc == 0 {
+		return
+	}
+	// Credit first, then the frame: the peer may use it as soon as it
+	// arrives.
+	st.credit.Add(int64(inc))
+	s.queueCtrl(frame.Header{Type: frame.TypeWindowUpdate, StreamID: st.id, Length: inc})
+}

@@ -1,0 +1,130 @@
+package core
+
+import (
+	"encoding/binary"
+	"os"
+
+	"github.com/netmux/netmux/bufpool"
+	"github.com/netmux/netmux/core/frame"
+)
+
+// Write queues p on the stream and returns once all of it is queued (not
+// sent): it waits for send credit from the peer and for room in the
+// session's send buffer. Each chunk is copied once into the stream's frame
+// buffer; consecutive small writes coalesce into one frame. On a deadline,
+// reset or close it returns the bytes queued so far; none of the rest is
+// left queued.
+func (st *Stream) Write(p []byte) (int, error) {
+	st.writeMu.Lock()
+	defer st.writeMu.Unlock()
+	s := st.sess
+	n := 0
+	for {
+		if st.wdl.exceeded.Load() {
+			return n, os.ErrDeadlineExceeded
+		}
+		s.sendMu.Lock()
+		if state := st.state.Load(); state&(stFinSent|stReset|stCutOff) != 0 {
+			s.sendMu.Unlock()
+			return n, st.stateErr(state)
+		}
+		if n == len(p) {
+			s.sendMu.Unlock()
+			return n, nil
+		}
+		room := st.roomLocked()
+		if room <= 0 {
+			s.sendMu.Unlock()
+			if err := st.wdl.wait(s.done); err != nil {
+				return n, err
+			}
+			continue
+		}
+		k := min(room, len(p)-n)
+		st.appendDataLocked(p[n : n+k])
+		st.sendCredit -= int64(k)
+		s.sendMu.Unlock()
+		s.kick()
+		n += k
+	}
+}
+
+// roomLocked returns how many bytes Write may queue now. If none, it
+// registers st to be woken when that changes: by a WindowUpdate (credit) or
+// by the driver taking queued frames (buffer space).
+func (st *Stream) roomLocked() int {
+	s := st.sess
+	outLen := 0
+	if st.out != nil {
+		outLen = len(st.out.B)
+	}
+	space := min(s.cfg.MaxSendBuffer-s.queued, 4*s.cfg.MaxFrameSize-outLen)
+	if space <= frame.HeaderSize {
+		if !st.spaceWait {
+			st.spaceWait = true
+			s.spaceWaits = append(s.spaceWaits, st)
+		}
+		return 0
+	}
+	return int(min(int64(space-frame.HeaderSize), st.sendCredit))
+}
+
+// appendDataLocked encodes p as Data frames at the end of out, growing the
+// last frame while it has room so that small writes coalesce.
+func (st *Stream) appendDataLocked(p []byte) {
+	s := st.sess
+	max := s.cfg.MaxFrameSize
+	for len(p) > 0 {
+		if st.lastHdr < 0 || st.lastFlags()&frame.FlagFIN != 0 || st.lastLen() >= max {
+			st.appendFrameLocked(0)
+		}
+		k := min(len(p), max-st.lastLen())
+		st.out.B = append(st.out.B, p[:k]...)
+		binary.BigEndian.PutUint32(st.out.B[st.lastHdr+8:], uint32(st.lastLen()+k))
+		s.queued += k
+		p = p[k:]
+	}
+}
+
+// appendFrameLocked starts a new, empty Data frame with flags in out and
+// queues the stream for output.
+func (st *Stream) appendFrameLocked(flags frame.Flags) {
+	s := st.sess
+	if st.out == nil {
+		st.out = bufpool.Get()
+	}
+	st.lastHdr = len(st.out.B)
+	st.out.B = frame.AppendHeader(st.out.B, frame.Header{
+		Version: frame.Version, Type: frame.TypeData, Flags: flags, StreamID: st.id,
+	})
+	s.queued += frame.HeaderSize
+	s.markReadyLocked(st)
+}
+
+// appendFlagLocked sets flag on the last queued frame, or queues an empty
+// frame carrying it.
+func (st *Stream) appendFlagLocked(flag frame.Flags) {
+	if st.lastHdr < 0 {
+		st.appendFrameLocked(flag)
+		return
+	}
+	b := st.out.B[st.lastHdr+2:]
+	binary.BigEndian.PutUint16(b, binary.BigEndian.Uint16(b)|uint16(flag))
+}
+
+func (st *Stream) lastLen() int {
+	return int(binary.BigEndian.Uint32(st.out.B[st.lastHdr+8:]))
+}
+
+func (st *Stream) lastFlags() frame.Flags {
+	return frame.Flags(binary.BigEndian.Uint16(st.out.B[st.lastHdr+2:]))
+}
+
+// addSendCredit applies a WindowUpdate from the peer.
+func (st *Stream) addSendCredit(inc uint32) {
+	s := st.sess
+	s.sendMu.Lock()
+	st.sendCredit = min(st.sendCredit+int64(inc), 1<<32-1)
+	s.sendMu.Unlock()
+	notify(st.writeCh)
+}

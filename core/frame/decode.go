@@ -33,7 +33,7 @@ func Validate(h Header, maxFrameSize int) error {
 	}
 	switch h.Type {
 	case TypeData:
-		if uint64(h.Length) > uint64(maxFrameSize) {
+		if int64(h.Length) > int64(maxFrameSize) { // a negative limit rejects all Data
 			return ErrFrameTooLarge
 		}
 		fallthrough
@@ -71,9 +71,9 @@ func Decode(b []byte, maxFrameSize int) (h Header, payload []byte, n int, err er
 	if err := Validate(h, maxFrameSize); err != nil {
 		return h, nil, 0, err
 	}
-	end := HeaderSize + h.PayloadLen()
-	if len(b) < end {
+	if len(b)-HeaderSize < h.PayloadLen() { // HeaderSize+PayloadLen may overflow int on 32-bit
 		return h, nil, 0, nil
 	}
+	end := HeaderSize + h.PayloadLen()
 	return h, b[HeaderSize:end:end], end, nil
 }

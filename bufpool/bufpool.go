@@ -49,7 +49,7 @@ func PutChunk(c *Chunk) { chunks.Put(c) }
 
 // LargeSize is the size of a Large buffer: room for several maximum-size
 // frames in one read.
-const LargeSize = 256 << 10
+const LargeSize = 64 << 10
 
 // Large is a fixed-size buffer for bulk reads.
 type Large [LargeSize]byte

@@ -33,7 +33,7 @@ const (
 //
 // Ownership: state and fresh are shared (atomics); tail belongs to the
 // producer (Write); head and r belong to the consumer (Read, Discard,
-// Buffered, Empty).
+// Buffered, HoldsMemory).
 type Ring struct {
 	// state is w<<posShift | flags, where w counts every byte ever written.
 	state atomic.Uint64

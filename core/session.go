@@ -353,6 +353,9 @@ func (s *Session) end(err error, code *frame.ErrorCode) {
 		if code != nil {
 			s.queueCtrlForce(frame.Header{Type: frame.TypeGoAway, Length: uint32(*code)})
 		}
+		// Armed before done is closed: the writer may call closeDriver as
+		// soon as IsClosed reports true.
+		s.lingerT = time.AfterFunc(s.cfg.WriteTimeout, s.closeDriver)
 		s.mu.Lock()
 		s.err = err
 		streams := s.streams
@@ -377,7 +380,6 @@ func (s *Session) end(err error, code *frame.ErrorCode) {
 		}
 		s.log.Debug("netmux session ended", "err", err)
 		s.dropQueuedData()
-		s.lingerT = time.AfterFunc(s.cfg.WriteTimeout, s.closeDriver)
 		s.kick()
 		// If nothing is queued or in flight the driver can go now.
 		s.sendMu.Lock()

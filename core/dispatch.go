@@ -37,7 +37,7 @@ func (s *Session) input(p []byte) (int, error) {
 			k := min(s.in.left, len(p)-n)
 			if s.in.deliver {
 				s.in.st.ring.Write(p[n : n+k])
-				notify(s.in.st.readCh)
+				s.in.st.rw.notify()
 			}
 			s.in.left -= k
 			n += k
@@ -142,12 +142,13 @@ func (s *Session) handleStream(h frame.Header) error {
 // returns nil if it must be refused.
 func (s *Session) acceptLocked(id uint32) *Stream {
 	if s.goAwaySent || s.goAwayRecv != nil || len(s.streams) >= s.cfg.MaxStreams ||
-		len(s.accepts) == cap(s.accepts) {
+		len(s.backlog) >= s.cfg.AcceptBacklog {
 		return nil
 	}
 	st := newStream(s, id)
 	s.streams[id] = st
-	s.accepts <- st // room checked above; only this goroutine sends
+	s.backlog = append(s.backlog, st)
+	notify(s.accepted)
 	return st
 }
 
@@ -159,7 +160,7 @@ func (s *Session) applyFlags(st *Stream, flags frame.Flags) {
 	}
 	if flags&frame.FlagFIN != 0 {
 		st.setState(stFinRecv)
-		notify(st.readCh)
+		st.rw.notify()
 		st.maybeRemove()
 	}
 }

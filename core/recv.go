@@ -16,37 +16,53 @@ import (
 // the peer.
 func (st *Stream) Read(p []byte) (int, error) {
 	st.readMu.Lock()
-	defer st.readMu.Unlock()
+	n, err := st.read(p)
+	st.readMu.Unlock()
+	return n, err
+}
+
+func (st *Stream) read(p []byte) (n int, err error) {
+	var k *wakeup
 	for {
-		if st.rdl.exceeded.Load() {
-			return 0, os.ErrDeadlineExceeded
+		if st.rw.exceeded() {
+			err = os.ErrDeadlineExceeded
+			break
 		}
 		// Load the state before reading the ring: data is published before
 		// the FIN bit, so an empty ring after seeing FIN is the real end.
 		state := st.state.Load()
 		if state&stReset != 0 {
 			st.ring.Discard()
-			return 0, ErrStreamReset
+			err = ErrStreamReset
+			break
 		}
 		if state&stReadClosed != 0 {
-			return 0, ErrStreamClosed
+			err = ErrStreamClosed
+			break
 		}
-		if n := st.ring.Read(p); n > 0 {
+		if n = st.ring.Read(p); n > 0 {
 			st.consumed(n, state)
-			return n, nil
+			break
 		}
-		switch {
-		case state&stFinRecv != 0:
-			return 0, io.EOF
-		case state&stCutOff != 0:
-			return 0, st.sess.err
-		case len(p) == 0:
-			return 0, nil
+		if state&stFinRecv != 0 {
+			err = io.EOF
+			break
 		}
-		if err := st.rdl.wait(st.sess.done); err != nil {
-			return 0, err
+		if state&stCutOff != 0 {
+			err = st.sess.err
+			break
+		}
+		if len(p) == 0 {
+			break
+		}
+		if k == nil {
+			k = st.rw.arm() // then re-check before blocking
+		} else {
+			st.rw.block(k, st.sess.done)
 		}
 	}
+	st.rw.disarm(k)
+	return n, err
 }
 
 // consumed returns credit for n bytes the application read, once half the

@@ -114,7 +114,7 @@ func (s *Session) output(dst [][]byte) [][]byte {
 	if total > 0 {
 		for _, st := range s.spaceWaits {
 			st.spaceWait = false
-			notify(st.writeCh)
+			st.ww.notify()
 		}
 		clear(s.spaceWaits)
 		s.spaceWaits = s.spaceWaits[:0]

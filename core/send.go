@@ -18,35 +18,45 @@ func (st *Stream) Write(p []byte) (int, error) {
 	st.writeMu.Lock()
 	defer st.writeMu.Unlock()
 	s := st.sess
-	n := 0
+	var (
+		n   int
+		err error
+		k   *wakeup
+	)
 	for {
-		if st.wdl.exceeded.Load() {
-			return n, os.ErrDeadlineExceeded
+		if st.ww.exceeded() {
+			err = os.ErrDeadlineExceeded
+			break
 		}
 		s.sendMu.Lock()
 		if state := st.state.Load(); state&(stFinSent|stReset|stCutOff) != 0 {
 			s.sendMu.Unlock()
-			return n, st.stateErr(state)
+			err = st.stateErr(state)
+			break
 		}
 		if n == len(p) {
 			s.sendMu.Unlock()
-			return n, nil
+			break
 		}
 		room := st.roomLocked()
 		if room <= 0 {
 			s.sendMu.Unlock()
-			if err := st.wdl.wait(s.done); err != nil {
-				return n, err
+			if k == nil {
+				k = st.ww.arm() // then re-check before blocking
+			} else {
+				st.ww.block(k, s.done)
 			}
 			continue
 		}
-		k := min(room, len(p)-n)
-		st.appendDataLocked(p[n : n+k])
-		st.sendCredit -= int64(k)
+		c := min(room, len(p)-n)
+		st.appendDataLocked(p[n : n+c])
+		st.sendCredit -= int64(c)
 		s.sendMu.Unlock()
 		s.kick()
-		n += k
+		n += c
 	}
+	st.ww.disarm(k)
+	return n, err
 }
 
 // roomLocked returns how many bytes Write may queue now. If none, it
@@ -126,5 +136,5 @@ func (st *Stream) addSendCredit(inc uint32) {
 	s.sendMu.Lock()
 	st.sendCredit = min(st.sendCredit+int64(inc), 1<<32-1)
 	s.sendMu.Unlock()
-	notify(st.writeCh)
+	st.ww.notify()
 }

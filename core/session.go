@@ -41,9 +41,10 @@ type Session struct {
 	pingSeq    uint32
 	drainWaits int // Shutdown calls waiting for the table to empty
 
+	backlog  []*Stream     // peer-opened streams not yet accepted, oldest first
 	openSlot chan struct{} // signalled when an unacked open is resolved
 	drained  chan struct{} // signalled when a stream leaves the table
-	accepts  chan *Stream  // backlog of peer-opened streams
+	accepted chan struct{} // signalled when the backlog gains a stream
 
 	// outbound
 	sendMu      sync.Mutex
@@ -104,7 +105,7 @@ func newSession(d Driver, role Role, c Config) *Session {
 		pings:    make(map[uint32]*pingWait),
 		openSlot: make(chan struct{}, 1),
 		drained:  make(chan struct{}, 1),
-		accepts:  make(chan *Stream, c.AcceptBacklog),
+		accepted: make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
 	if role == RoleServer {
@@ -212,14 +213,29 @@ func (s *Session) Open() (net.Conn, error) {
 // (the ACK rides on the first frame sent on it). It fails with the session's
 // error once the session has ended, or ctx.Err().
 func (s *Session) AcceptStream(ctx context.Context) (*Stream, error) {
-	select {
-	case st := <-s.accepts:
-		st.queueOpenFrame(frame.FlagACK)
-		return st, nil
-	case <-s.done:
-		return nil, s.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for {
+		s.mu.Lock()
+		if len(s.backlog) > 0 {
+			st := s.backlog[0]
+			s.backlog[0] = nil
+			s.backlog = s.backlog[1:]
+			if len(s.backlog) > 0 {
+				notify(s.accepted) // for the next Accept
+			} else {
+				s.backlog = nil // let the array go
+			}
+			s.mu.Unlock()
+			st.queueOpenFrame(frame.FlagACK)
+			return st, nil
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.accepted:
+		case <-s.done:
+			return nil, s.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
 
@@ -360,6 +376,7 @@ func (s *Session) end(err error, code *frame.ErrorCode) {
 		s.err = err
 		streams := s.streams
 		s.streams = map[uint32]*Stream{}
+		s.backlog = nil
 		for _, st := range streams {
 			st.setState(stCutOff | stRemoved)
 		}

@@ -31,8 +31,7 @@ type Stream struct {
 	ring   ring.Ring
 	flow   flow.Receiver
 	credit atomic.Int64 // bytes the peer may still send us
-	readCh chan struct{}
-	rdl    deadline
+	rw     waiter       // where Read blocks
 
 	// send half
 	writeMu    sync.Mutex // serialises Write
@@ -42,8 +41,7 @@ type Stream struct {
 	inReady    bool       // in sess.ready
 	spaceWait  bool       // in sess.spaceWaits
 	sent       bool       // some frame of this stream went to the driver
-	writeCh    chan struct{}
-	wdl        deadline
+	ww         waiter     // where Write blocks
 
 	acked bool // the peer acknowledged our SYN (streams we opened)
 }
@@ -64,13 +62,9 @@ func newStream(s *Session, id uint32) *Stream {
 		sess:       s,
 		sendCredit: frame.InitialWindow,
 		lastHdr:    -1,
-		readCh:     make(chan struct{}, 1),
-		writeCh:    make(chan struct{}, 1),
 	}
 	st.credit.Store(frame.InitialWindow)
 	st.flow.Init(frame.InitialWindow, uint32(s.cfg.MaxStreamWindow), s.budget, time.Now())
-	st.rdl.ch = st.readCh
-	st.wdl.ch = st.writeCh
 	return st
 }
 
@@ -91,20 +85,20 @@ func (st *Stream) RemoteAddr() net.Addr { return st.sess.RemoteAddr() }
 
 // SetDeadline sets the read and write deadlines; see net.Conn.
 func (st *Stream) SetDeadline(t time.Time) error {
-	st.rdl.set(t)
-	st.wdl.set(t)
+	st.rw.setDeadline(t)
+	st.ww.setDeadline(t)
 	return nil
 }
 
 // SetReadDeadline sets the deadline for pending and future Reads; a zero t
 // clears it. Past it, Read fails with an error matching
 // os.ErrDeadlineExceeded whose Timeout() is true.
-func (st *Stream) SetReadDeadline(t time.Time) error { st.rdl.set(t); return nil }
+func (st *Stream) SetReadDeadline(t time.Time) error { st.rw.setDeadline(t); return nil }
 
 // SetWriteDeadline sets the deadline for pending and future Writes; a zero
 // t clears it. A Write that times out returns how many bytes it queued;
 // nothing of the rest stays queued.
-func (st *Stream) SetWriteDeadline(t time.Time) error { st.wdl.set(t); return nil }
+func (st *Stream) SetWriteDeadline(t time.Time) error { st.ww.setDeadline(t); return nil }
 
 // CloseWrite half-closes the stream: a FIN follows the data already
 // written; reading goes on until the peer's FIN (io.EOF). It does not wait.
@@ -123,7 +117,7 @@ func (st *Stream) CloseWrite() error {
 	st.appendFlagLocked(frame.FlagFIN)
 	s.sendMu.Unlock()
 	s.kick()
-	notify(st.writeCh) // a Write blocked on credit now fails
+	st.ww.notify() // a Write blocked on credit now fails
 	st.maybeRemove()
 	return nil
 }
@@ -137,7 +131,7 @@ func (st *Stream) Close() error {
 	if old&(stReset|stCutOff) != 0 {
 		return nil
 	}
-	notify(st.readCh)
+	st.rw.notify()
 	if st.readMu.TryLock() {
 		unread := st.ring.Discard()
 		st.readMu.Unlock()
@@ -177,8 +171,8 @@ func (st *Stream) reset(local bool) {
 	if tell {
 		s.queueCtrl(frame.Header{Type: frame.TypeData, Flags: frame.FlagRST, StreamID: st.id})
 	}
-	notify(st.readCh)
-	notify(st.writeCh)
+	st.rw.notify()
+	st.ww.notify()
 	if st.readMu.TryLock() {
 		st.ring.Discard()
 		st.readMu.Unlock()
@@ -188,8 +182,8 @@ func (st *Stream) reset(local bool) {
 
 // sessionEnded cuts the stream off when its session ends.
 func (st *Stream) sessionEnded() {
-	notify(st.readCh)
-	notify(st.writeCh)
+	st.rw.notify()
+	st.ww.notify()
 	st.flow.Release()
 }
 

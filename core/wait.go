@@ -1,0 +1,136 @@
+package core
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// waiter is where one direction of a stream blocks: its reader or its
+// writer. It holds no channel while nobody waits: a pooled wake-up channel is
+// armed for the duration of a wait, so an idle stream costs two pointers per
+// direction. Wake-ups may be spurious; waiters re-check their condition.
+//
+// A blocking loop looks like:
+//
+//	var k *wakeup
+//	for {
+//		if done() { break }
+//		if k == nil { k = w.arm(); continue } // re-check after arming
+//		w.block(k, sessionDone)
+//	}
+//	w.disarm(k)
+type waiter struct {
+	armed atomic.Pointer[wakeup]
+	dl    atomic.Pointer[deadline] // created by the first SetDeadline
+}
+
+// wakeup is a pooled 1-buffered channel.
+type wakeup struct{ c chan struct{} }
+
+var wakeups = sync.Pool{New: func() any { return &wakeup{c: make(chan struct{}, 1)} }}
+
+// arm publishes a wake-up channel for the caller to block on.
+func (w *waiter) arm() *wakeup {
+	k := wakeups.Get().(*wakeup)
+	w.armed.Store(k)
+	return k
+}
+
+// disarm withdraws k (nil is allowed) and returns it to the pool. A late
+// notify may still hit it; that is a spurious wake-up for its next user.
+func (w *waiter) disarm(k *wakeup) {
+	if k == nil {
+		return
+	}
+	w.armed.Store(nil)
+	select {
+	case <-k.c:
+	default:
+	}
+	wakeups.Put(k)
+}
+
+// block waits for a notify on k or for done.
+func (w *waiter) block(k *wakeup, done <-chan struct{}) {
+	select {
+	case <-k.c:
+	case <-done:
+	}
+}
+
+// notify wakes the goroutine waiting, if any. It never blocks.
+func (w *waiter) notify() {
+	if k := w.armed.Load(); k != nil {
+		select {
+		case k.c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// exceeded reports whether the deadline has passed.
+func (w *waiter) exceeded() bool {
+	d := w.dl.Load()
+	return d != nil && d.exceeded.Load()
+}
+
+// setDeadline moves the deadline to t; a zero t clears it.
+func (w *waiter) setDeadline(t time.Time) {
+	d := w.dl.Load()
+	if d == nil {
+		if t.IsZero() {
+			return
+		}
+		w.dl.CompareAndSwap(nil, &deadline{w: w})
+		d = w.dl.Load()
+	}
+	d.set(t)
+}
+
+// deadline is a waiter's deadline. A timer (created once, then reset) marks
+// it exceeded and wakes the waiter; no goroutine waits on it.
+type deadline struct {
+	w        *waiter
+	exceeded atomic.Bool
+
+	mu    sync.Mutex
+	at    time.Time
+	timer *time.Timer
+}
+
+func (d *deadline) set(t time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.at = t
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	if t.IsZero() {
+		d.exceeded.Store(false)
+		return
+	}
+	wait := time.Until(t)
+	if wait <= 0 {
+		d.exceeded.Store(true)
+		d.w.notify()
+		return
+	}
+	d.exceeded.Store(false)
+	if d.timer == nil {
+		d.timer = time.AfterFunc(wait, d.fire)
+	} else {
+		d.timer.Reset(wait)
+	}
+}
+
+// fire runs on the timer: it marks the deadline exceeded unless it moved.
+func (d *deadline) fire() {
+	d.mu.Lock()
+	at := d.at
+	d.mu.Unlock()
+	if !at.IsZero() && !time.Now().Before(at) {
+		d.exceeded.Store(true)
+		d.w.notify()
+	}
+}

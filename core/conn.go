@@ -22,7 +22,7 @@ type connDriver struct {
 	bufs  [][]byte
 	flat  []byte // coalescing buffer for transports without vectored writes
 	vecW  func([][]byte) (int64, error)
-	nb    net.Buffers // reused so that vectored writes do not allocate
+	nb    net.Buffers     // reused so that vectored writes do not allocate
 	small [smallRead]byte // reader's buffer while traffic is light
 }
 

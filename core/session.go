@@ -32,9 +32,9 @@ type Session struct {
 	// stream table
 	mu         sync.Mutex
 	streams    map[uint32]*Stream
-	nextID     uint32    // next id this side opens
-	unacked    int       // our opens the peer has not acknowledged
-	openWaits  int       // OpenStream calls waiting for unacked to drop
+	nextID     uint32       // next id this side opens
+	unacked    int          // our opens the peer has not acknowledged
+	openWaits  int          // OpenStream calls waiting for unacked to drop
 	goAwaySent bool         // we sent GoAway: no new streams
 	goAwayRecv *GoAwayError // the peer's GoAway, if any: no new streams
 	pings      map[uint32]*pingWait

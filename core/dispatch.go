@@ -29,6 +29,7 @@ func (s *Session) input(p []byte) (int, error) {
 	}
 	s.lastRecv.Store(s.now())
 	n := 0
+	defer func() { s.stats.bytesIn.Add(uint64(n)) }()
 	for {
 		if s.in.left > 0 {
 			if n == len(p) {
@@ -91,6 +92,7 @@ func (s *Session) handleStream(h frame.Header) error {
 		}
 		if st = s.acceptLocked(h.StreamID); st == nil {
 			s.mu.Unlock()
+			s.stats.refused.Add(1)
 			s.rst(h.StreamID)
 			return nil
 		}
@@ -149,6 +151,7 @@ func (s *Session) acceptLocked(id uint32) *Stream {
 	s.streams[id] = st
 	s.backlog = append(s.backlog, st)
 	notify(s.accepted)
+	s.stats.accepted.Add(1)
 	return st
 }
 

@@ -85,6 +85,7 @@ func (s *Session) output(dst [][]byte) [][]byte {
 		return dst // the previous batch is not Written yet
 	}
 	if s.ctrl != nil {
+		s.inflightLen += len(s.ctrl.B)
 		dst = append(dst, s.ctrl.B)
 		s.inflight = append(s.inflight, s.ctrl)
 		s.ctrl = nil
@@ -105,6 +106,7 @@ func (s *Session) output(dst [][]byte) [][]byte {
 		total += len(b.B)
 		s.queued -= len(b.B)
 	}
+	s.inflightLen += total
 	rest := copy(s.ready, s.ready[i:])
 	clear(s.ready[rest:])
 	s.ready = s.ready[:rest]
@@ -130,6 +132,10 @@ func (s *Session) written(err error) {
 		s.inflight[i] = nil
 	}
 	s.inflight = s.inflight[:0]
+	if err == nil {
+		s.stats.bytesOut.Add(uint64(s.inflightLen))
+	}
+	s.inflightLen = 0
 	pings := s.pingsOut
 	s.pingsOut = s.pingsOut[:0]
 	idle := s.ctrl == nil && len(s.ready) == 0

@@ -53,12 +53,15 @@ type Session struct {
 	queued      int         // bytes in streams' out buffers
 	spaceWaits  []*Stream   // writers waiting for MaxSendBuffer space
 	inflight    []*frameBuf // buffers handed to the driver, not yet written
+	inflightLen int         // bytes in inflight
 	pingsQueued []uint32    // ping requests in ctrl
 	pingsOut    []uint32    // ping requests in inflight
 	outPending  atomic.Bool // a Wake is due or pending
 
 	// inbound
 	in inbound
+
+	stats counters
 
 	// lifecycle
 	done      chan struct{} // closed when the session ends
@@ -169,6 +172,7 @@ func (s *Session) OpenStream(ctx context.Context) (*Stream, error) {
 	s.unacked++
 	s.wakeOpenerLocked()
 	s.mu.Unlock()
+	s.stats.opened.Add(1)
 	st.queueOpenFrame(frame.FlagSYN)
 	return st, nil
 }
@@ -357,14 +361,21 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.drainWaits--
 	s.mu.Unlock()
-	s.end(ErrSessionClosed, nil)
+	// Drained: the streams' last data and FINs may still be queued; they
+	// go out before the transport closes.
+	s.finish(ErrSessionClosed, nil, err == nil)
 	return err
 }
 
-// end finishes the session once: records err, optionally queues a GoAway
+// end finishes the session once, dropping the data still queued on
+// streams; see finish.
+func (s *Session) end(err error, code *frame.ErrorCode) { s.finish(err, code, false) }
+
+// finish finishes the session once: records err, optionally queues a GoAway
 // with code, wakes every waiter and arranges for the driver to be closed
-// after the last frames are written.
-func (s *Session) end(err error, code *frame.ErrorCode) {
+// after the last frames are written. Streams' queued data is written too if
+// flush, else dropped.
+func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 	s.endOnce.Do(func() {
 		if code != nil {
 			s.queueCtrlForce(frame.Header{Type: frame.TypeGoAway, Length: uint32(*code)})
@@ -396,11 +407,13 @@ func (s *Session) end(err error, code *frame.ErrorCode) {
 			st.sessionEnded()
 		}
 		s.log.Debug("netmux session ended", "err", err)
-		s.dropQueuedData()
+		if !flush {
+			s.dropQueuedData()
+		}
 		s.kick()
 		// If nothing is queued or in flight the driver can go now.
 		s.sendMu.Lock()
-		idle := s.ctrl == nil && len(s.inflight) == 0
+		idle := s.ctrl == nil && len(s.inflight) == 0 && len(s.ready) == 0
 		s.sendMu.Unlock()
 		if idle {
 			s.closeDriver()

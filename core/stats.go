@@ -1,0 +1,43 @@
+package core
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Stats is a snapshot of a session's counters, cheap enough to poll.
+type Stats struct {
+	Streams         int           // streams open now
+	StreamsOpened   uint64        // streams this side opened
+	StreamsAccepted uint64        // peer-opened streams accepted into the table
+	StreamsRefused  uint64        // peer SYNs refused with RST (limits, backlog, GoAway)
+	BytesIn         uint64        // bytes consumed from the transport, headers included
+	BytesOut        uint64        // bytes written to the transport, headers included
+	SendQueued      int           // bytes written by streams, not yet handed to the transport
+	RTT             time.Duration // smoothed ping round-trip time, 0 if unknown
+}
+
+// counters are the session's monotonic counters, updated with atomics at
+// most once per Input, Written or stream event.
+type counters struct {
+	opened, accepted, refused, bytesIn, bytesOut atomic.Uint64
+}
+
+// Stats returns a snapshot of the session's counters.
+func (s *Session) Stats() Stats {
+	st := Stats{
+		StreamsOpened:   s.stats.opened.Load(),
+		StreamsAccepted: s.stats.accepted.Load(),
+		StreamsRefused:  s.stats.refused.Load(),
+		BytesIn:         s.stats.bytesIn.Load(),
+		BytesOut:        s.stats.bytesOut.Load(),
+		RTT:             s.RTT(),
+	}
+	s.mu.Lock()
+	st.Streams = len(s.streams)
+	s.mu.Unlock()
+	s.sendMu.Lock()
+	st.SendQueued = s.queued
+	s.sendMu.Unlock()
+	return st
+}

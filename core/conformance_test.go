@@ -1,0 +1,64 @@
+package core_test
+
+import (
+	"net"
+	"testing"
+
+	"github.com/netmux/netmux/core"
+	"github.com/netmux/netmux/internal/conformance"
+)
+
+// TestConformancePipe runs the shared suite over net.Pipe.
+func TestConformancePipe(t *testing.T) {
+	conformance.Run(t, func(t *testing.T) (*core.Session, *core.Session) {
+		c1, c2 := net.Pipe()
+		return startPair(t, c1, c2)
+	})
+}
+
+// TestConformanceTCP runs the shared suite over loopback TCP.
+func TestConformanceTCP(t *testing.T) {
+	conformance.Run(t, func(t *testing.T) (*core.Session, *core.Session) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		accepted := make(chan net.Conn, 1)
+		go func() {
+			c, _ := ln.Accept()
+			accepted <- c
+		}()
+		c1, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2 := <-accepted
+		if c2 == nil {
+			c1.Close()
+			t.Fatal("accept failed")
+		}
+		return startPair(t, c1, c2)
+	})
+}
+
+// startPair starts a client session on c1 and a server session on c2 with
+// the default configuration, closed when t ends.
+func startPair(t *testing.T, c1, c2 net.Conn) (*core.Session, *core.Session) {
+	t.Helper()
+	client, err := core.Client(c1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := core.Server(c2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		client.Close()
+		server.Close()
+		<-client.Done()
+		<-server.Done()
+	})
+	return client, server
+}

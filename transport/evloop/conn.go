@@ -1,0 +1,121 @@
+package evloop
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/netmux/netmux/core"
+	"github.com/netmux/netmux/core/frame"
+)
+
+// conn is the event-loop driver of one session: a core.Driver over one
+// gnet connection. No goroutine belongs to it; everything it does runs on
+// the connection's event loop, in OnOpen, OnTraffic and OnClose.
+//
+// Ownership: hub, gc, eng, laddr and raddr are set before the connection
+// sees any traffic (in OnOpen) and never change; mu guards closed and
+// serialises what other goroutines hand to the loop; closeReq is atomic;
+// every other field belongs to the event loop.
+type conn struct {
+	hub          *hub
+	gc           gnet.Conn
+	eng          *core.Engine
+	laddr, raddr net.Addr
+
+	mu       sync.Mutex
+	closed   bool        // OnClose ran: the loop may be gone, hand it nothing
+	closeReq atomic.Bool // Close was called: write what is queued, then close
+
+	// event loop only
+	carry   [frame.HeaderSize]byte // a partial frame header between reads
+	carryN  int
+	inDead  bool        // Input failed: discard whatever else arrives
+	abort   bool        // close without waiting for gnet's queue to drain
+	poll    *time.Timer // calls the loop back while output waits on gnet
+	pollGap time.Duration
+	pushed  int       // bytes handed to gnet since the last stall check
+	lastOut int       // gnet's queued bytes at the last stall check
+	stallAt time.Time // when gnet's queue was last seen shrinking
+	drainBy time.Time // when a closing connection stops waiting for its queue
+}
+
+// errLoopClosed is the transport error of a session whose connection the
+// event loop closed without being asked to (its Listener or Client was
+// stopping).
+var errLoopClosed = errors.New("evloop: connection closed by its event loop")
+
+// Wake implements core.Driver: the event loop will call Output soon. It
+// never blocks.
+func (d *conn) Wake() { d.toLoop() }
+
+// Close implements core.Driver. It returns at once; on the event loop, the
+// frames still queued are written, gnet's outbound queue is given up to the
+// session's WriteTimeout to drain (gnet's own Close would drop it), and the
+// connection is closed.
+func (d *conn) Close() error {
+	if d.closeReq.CompareAndSwap(false, true) {
+		d.toLoop()
+	}
+	return nil
+}
+
+// LocalAddr implements core.Addresser.
+func (d *conn) LocalAddr() net.Addr { return d.laddr }
+
+// RemoteAddr implements core.Addresser.
+func (d *conn) RemoteAddr() net.Addr { return d.raddr }
+
+// toLoop makes the event loop run OnTraffic for this connection soon. Once
+// the connection is closed it does nothing: its loop may have stopped, and
+// gnet must not be handed tasks for a loop whose poller is closed.
+func (d *conn) toLoop() {
+	d.mu.Lock()
+	if !d.closed {
+		// Wake only fails if the loop's wake-up descriptor does, and then
+		// the loop is going down and will close the connection itself.
+		_ = d.gc.Wake(nil)
+	}
+	d.mu.Unlock()
+}
+
+// opened is called on the event loop when gnet has set up c for d.
+func (d *conn) opened(c gnet.Conn) {
+	d.gc = c
+	d.laddr = c.LocalAddr()
+	d.raddr = c.RemoteAddr()
+}
+
+// traffic runs on the event loop whenever bytes arrived or Wake, Close or
+// the poll timer asked for it: it feeds what arrived to the session, then
+// writes what the session has queued.
+func (d *conn) traffic(c gnet.Conn) gnet.Action {
+	if buf, _ := c.Peek(-1); len(buf) > 0 {
+		if !d.inDead {
+			d.feed(buf)
+		}
+		// Everything is consumed or copied: gnet keeps no inbound bytes
+		// for this connection between reads.
+		c.Discard(len(buf))
+	}
+	return d.pump(c)
+}
+
+// ended is called on the event loop when gnet has closed the connection,
+// whoever asked; err is why (nil if this side closed it).
+func (d *conn) ended(err error) {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	if d.poll != nil {
+		d.poll.Stop()
+	}
+	if err == nil {
+		err = errLoopClosed // harmless if the session has ended already
+	}
+	d.eng.Closed(err)
+}

@@ -1,0 +1,157 @@
+package evloop
+
+import (
+	"sync"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/netmux/netmux/core"
+)
+
+// hub is the gnet event handler shared by every connection of one Listener
+// or Client: it turns each connection into a session, routes gnet's events
+// to the connection's driver, and keeps the set of live connections so that
+// closing the Listener or Client closes every session.
+//
+// Ownership: set, role, accepts and booted are fixed at construction; mu
+// guards conns, closing and the closing of quit and gone; vecs is a pool.
+type hub struct {
+	gnet.BuiltinEventEngine
+	set     *settings
+	role    core.Role
+	accepts chan *core.Session // server: sessions for Accept
+	booted  chan gnet.Engine   // server: the engine, once, from OnBoot
+
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	closing bool
+	quit    chan struct{} // closed when closing starts
+	gone    chan struct{} // closed once closing and conns is empty
+
+	vecs sync.Pool // *[][]byte scratch for Output batches
+}
+
+func newHub(set *settings, role core.Role) *hub {
+	h := &hub{
+		set:   set,
+		role:  role,
+		conns: make(map[*conn]struct{}),
+		quit:  make(chan struct{}),
+		gone:  make(chan struct{}),
+		vecs:  sync.Pool{New: func() any { return new([][]byte) }},
+	}
+	if role == core.RoleServer {
+		h.accepts = make(chan *core.Session, set.acceptBacklog)
+		h.booted = make(chan gnet.Engine, 1)
+	}
+	return h
+}
+
+// OnBoot implements gnet.EventHandler.
+func (h *hub) OnBoot(eng gnet.Engine) gnet.Action {
+	if h.booted != nil {
+		h.booted <- eng
+	}
+	return gnet.None
+}
+
+// OnOpen implements gnet.EventHandler: the connection becomes a session, or
+// is closed at once if the hub is closing or (server) the accept backlog is
+// full. A dialled connection arrives with its driver as context; an
+// accepted one gets a new driver.
+func (h *hub) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	d, _ := c.Context().(*conn)
+	if d == nil {
+		d = &conn{hub: h}
+	}
+	d.opened(c)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing || h.accepts != nil && len(h.accepts) == cap(h.accepts) {
+		c.SetContext(nil)
+		h.set.log.Warn("evloop: connection refused", "remote", d.raddr, "closing", h.closing)
+		return nil, gnet.Close
+	}
+	eng, err := core.NewEngine(d, h.role, &h.set.sess)
+	if err != nil { // the configuration was validated: cannot happen
+		c.SetContext(nil)
+		return nil, gnet.Close
+	}
+	d.eng = eng
+	c.SetContext(d)
+	h.conns[d] = struct{}{}
+	if h.accepts != nil {
+		h.accepts <- eng.Session() // room checked above; only OnOpen sends, under mu
+	}
+	return nil, gnet.None
+}
+
+// OnTraffic implements gnet.EventHandler.
+func (h *hub) OnTraffic(c gnet.Conn) gnet.Action {
+	d, _ := c.Context().(*conn)
+	if d == nil {
+		c.Discard(-1)
+		return gnet.Close
+	}
+	return d.traffic(c)
+}
+
+// OnClose implements gnet.EventHandler.
+func (h *hub) OnClose(c gnet.Conn, err error) gnet.Action {
+	d, _ := c.Context().(*conn)
+	if d == nil {
+		return gnet.None
+	}
+	c.SetContext(nil)
+	d.ended(err)
+	h.mu.Lock()
+	delete(h.conns, d)
+	if h.closing && len(h.conns) == 0 {
+		close(h.gone)
+	}
+	h.mu.Unlock()
+	return gnet.None
+}
+
+// shutdown refuses new connections, closes every session (each sends its
+// GoAway and drains, see conn.Close) and waits until every connection is
+// closed or, past twice the session WriteTimeout, gives up waiting: the
+// caller stops the gnet engine next, which closes whatever is left.
+func (h *hub) shutdown() {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		return
+	}
+	h.closing = true
+	close(h.quit)
+	sessions := make([]*core.Session, 0, len(h.conns))
+	for d := range h.conns {
+		sessions = append(sessions, d.eng.Session())
+	}
+	if len(h.conns) == 0 {
+		close(h.gone)
+	}
+	h.mu.Unlock()
+	for _, s := range sessions {
+		s.Close()
+	}
+	t := time.NewTimer(2*h.set.sess.WriteTimeout + time.Second)
+	defer t.Stop()
+	select {
+	case <-h.gone:
+	case <-t.C:
+		h.set.log.Warn("evloop: connections still draining at close; closing them", "left", h.live())
+	}
+}
+
+// live returns the number of open connections.
+func (h *hub) live() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+func (h *hub) getVec() *[][]byte  { return h.vecs.Get().(*[][]byte) }
+func (h *hub) putVec(v *[][]byte) { *v = (*v)[:0]; h.vecs.Put(v) }

@@ -1,0 +1,145 @@
+package evloop
+
+import (
+	"errors"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Outbound: every wake-up writes whole Output batches with one vectored
+// write each (gnet's Writev, on the event loop, which writes what the
+// socket takes and copies the rest into gnet's outbound queue), so Written
+// can be called as soon as Writev returns.
+//
+// gnet's outbound queue is unbounded and gnet says nothing when it drains,
+// so the driver bounds it itself: past Config.MaxOutboundBuffer it stops
+// taking frames from the session (Write then waits at the session's
+// MaxSendBuffer, and a keepalive ping waits too) and polls the queue with a
+// timer until it shrinks. If it does not shrink at all for the session's
+// WriteTimeout, the peer has stopped reading and the session ends. A
+// closing connection polls the same way until the queue is empty, at most
+// WriteTimeout, then closes.
+
+const (
+	// maxIov keeps each Writev below the kernel's IOV_MAX (1024).
+	maxIov = 512
+	// minPollGap and maxPollGap bound how often a connection waiting on
+	// gnet's queue looks at it again: soon while it drains, backing off
+	// while it does not.
+	minPollGap = time.Millisecond
+	maxPollGap = 64 * time.Millisecond
+)
+
+var errPeerNotReading = errors.New("evloop: peer stopped reading: outbound queue full and not draining for WriteTimeout")
+
+// pump writes what the session has queued; once the session has asked for
+// its transport to close, it drains gnet's queue and closes. It runs on the
+// event loop.
+func (d *conn) pump(c gnet.Conn) gnet.Action {
+	closing := d.closeReq.Load()
+	if !d.abort {
+		paused, ok := d.flush(c, closing)
+		if !ok {
+			return gnet.None // the write failed and gnet has closed c
+		}
+		if paused {
+			if d.stalled(c) {
+				d.abort = true
+				d.eng.Closed(errPeerNotReading)
+				return gnet.Close
+			}
+			d.schedulePoll()
+			return gnet.None
+		}
+		d.stallAt = time.Time{}
+	}
+	if closing {
+		return d.drain(c)
+	}
+	return gnet.None
+}
+
+// flush hands gnet Output batches until the session has nothing more or,
+// unless force is set, gnet's queue is at its bound (paused). ok is false
+// if a write failed: gnet has then closed the connection.
+func (d *conn) flush(c gnet.Conn, force bool) (paused, ok bool) {
+	vec := d.hub.getVec()
+	defer d.hub.putVec(vec)
+	for {
+		if !force && c.OutboundBuffered() >= d.hub.set.maxOutbound {
+			return true, true
+		}
+		*vec = d.eng.Output((*vec)[:0])
+		if len(*vec) == 0 {
+			return false, true
+		}
+		err := d.writev(c, *vec)
+		clear(*vec)
+		d.eng.Written(err)
+		if err != nil {
+			return false, false
+		}
+	}
+}
+
+// writev writes one batch in order, in slices of at most maxIov buffers.
+func (d *conn) writev(c gnet.Conn, bufs [][]byte) error {
+	for len(bufs) > 0 {
+		n := min(len(bufs), maxIov)
+		m, err := c.Writev(bufs[:n])
+		if err != nil {
+			return err
+		}
+		d.pushed += m
+		bufs = bufs[n:]
+	}
+	return nil
+}
+
+// stalled reports whether gnet's queue, full, has not shrunk for the
+// session's WriteTimeout. It also sets the next poll's delay.
+func (d *conn) stalled(c gnet.Conn) bool {
+	now := time.Now()
+	out := c.OutboundBuffered()
+	moved := out < d.lastOut+d.pushed // the socket took some bytes
+	d.lastOut, d.pushed = out, 0
+	switch {
+	case d.stallAt.IsZero() || moved:
+		d.stallAt = now
+		d.pollGap = minPollGap
+	default:
+		d.pollGap = min(2*d.pollGap, maxPollGap)
+	}
+	return now.Sub(d.stallAt) >= d.hub.set.sess.WriteTimeout
+}
+
+// drain closes the connection once gnet's queue is empty, or once the
+// session's WriteTimeout has passed since closing began.
+func (d *conn) drain(c gnet.Conn) gnet.Action {
+	if d.abort || c.OutboundBuffered() == 0 {
+		return gnet.Close
+	}
+	now := time.Now()
+	if d.drainBy.IsZero() {
+		d.drainBy = now.Add(d.hub.set.sess.WriteTimeout)
+		d.pollGap = minPollGap
+	} else {
+		d.pollGap = min(2*d.pollGap, maxPollGap)
+	}
+	if !now.Before(d.drainBy) {
+		return gnet.Close
+	}
+	d.schedulePoll()
+	return gnet.None
+}
+
+// schedulePoll calls the event loop back for this connection after
+// pollGap.
+func (d *conn) schedulePoll() {
+	if d.poll == nil {
+		d.poll = time.AfterFunc(d.pollGap, d.toLoop)
+		return
+	}
+	d.poll.Reset(d.pollGap)
+}

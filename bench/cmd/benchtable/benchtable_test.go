@@ -1,0 +1,126 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// canned is trimmed real output: three runs of three workloads, with the
+// noise that go test prints around results.
+const canned = `goos: linux
+goarch: amd64
+pkg: github.com/netmux/netmux/bench
+cpu: AMD EPYC
+BenchmarkBulk1/smux-2      	   20000	     60000 ns/op	1092.27 MB/s	  300 B/op	  5 allocs/op
+BenchmarkBulk1/smux-2      	   20000	     50000 ns/op	1310.72 MB/s	  300 B/op	  5 allocs/op
+BenchmarkBulk1/smux-2      	   20000	     70000 ns/op	 936.23 MB/s	  300 B/op	  7 allocs/op
+BenchmarkBulk1/yamux-2     	   20000	     80000 ns/op	 819.20 MB/s	  900 B/op	  9 allocs/op
+BenchmarkBulk1/yamux-2     	   20000	     80000 ns/op	 819.20 MB/s	  900 B/op	  9 allocs/op
+BenchmarkBulk1/netmux-2    	   20000	     40000 ns/op	1638.40 MB/s	    0 B/op	  0 allocs/op
+BenchmarkBulk1/netmux-2    	   20000	     40000 ns/op	1638.40 MB/s	    0 B/op	  0 allocs/op
+BenchmarkRR/smux-2         	   50000	     30000 ns/op	  25.00 p50-µs	  60.00 p99-µs	  100 B/op	  2 allocs/op
+BenchmarkRR/yamux-2        	   50000	     20000 ns/op	  18.00 p50-µs	  90.00 p99-µs	  100 B/op	  2 allocs/op
+BenchmarkRR/netmux-2       	   50000	     10000 ns/op	   9.00 p50-µs	  45.00 p99-µs	    0 B/op	  0 allocs/op
+--- FAIL: BenchmarkBurst/yamux
+    workloads_open_test.go:54: yamux: burst: interrupted
+BenchmarkBurst/smux-2      	     100	   2000000 ns/op	         0 lost	 1000 B/op	 10 allocs/op
+BenchmarkBurst/netmux-2    	     100	   1000000 ns/op	         3 lost	 1000 B/op	 10 allocs/op
+BenchmarkIdleStreams/tcp   	       1	 900000000 ns/op	      706.0 B/stream	  0 goroutines/stream	 1 B/op	 1 allocs/op
+PASS
+ok  	github.com/netmux/netmux/bench	12.3s
+`
+
+func TestTable(t *testing.T) {
+	peers := []string{"smux", "smux-v2", "yamux", "go-yamux"}
+	for _, tc := range []struct {
+		name  string
+		input string
+		want  string
+	}{
+		{
+			name:  "with netmux",
+			input: canned,
+			want: `| workload    | metric            |   smux |  yamux | netmux |   tcp | netmux/best |
+| ----------- | ----------------- | -----: | -----: | -----: | ----: | ----------: |
+| Bulk1       | MB/s              |   1092 |    819 |   1638 |     - |       1.50x |
+| Bulk1       | allocs/op         |   5.00 |   9.00 |      0 |     - |       0.00x |
+| RR          | time/op           | 30.0µs | 20.0µs | 10.0µs |     - |       0.50x |
+| RR          | p50-µs            |   25.0 |   18.0 |   9.00 |     - |       0.50x |
+| RR          | p99-µs            |   60.0 |   90.0 |   45.0 |     - |       0.75x |
+| RR          | allocs/op         |   2.00 |   2.00 |      0 |     - |       0.00x |
+| Burst       | time/op           | 2.00ms |      - | 1.00ms |     - |       0.50x |
+| Burst       | lost              |      0 |      - |   3.00 |     - |           - |
+| Burst       | allocs/op         |   10.0 |      - |   10.0 |     - |       1.00x |
+| IdleStreams | time/op           |      - |      - |      - | 900ms |           - |
+| IdleStreams | B/stream          |      - |      - |      - |   706 |           - |
+| IdleStreams | goroutines/stream |      - |      - |      - |     0 |           - |
+| IdleStreams | allocs/op         |      - |      - |      - |  1.00 |           - |
+
+Cells are medians of 3 run(s). MB/s: higher is better; every other metric: lower is better.
+netmux/best = netmux ÷ the best of smux, yamux for that metric ("-" when undefined, e.g. a best of 0).
+`,
+		},
+		{
+			name:  "without netmux",
+			input: "BenchmarkOpen/smux-2 1000 5000 ns/op 40 allocs/op\nBenchmarkOpen/smux-v2-2 1000 7000 ns/op 41 allocs/op\n",
+			want: `| workload | metric    |   smux | smux-v2 |
+| -------- | --------- | -----: | ------: |
+| Open     | time/op   | 5.00µs |  7.00µs |
+| Open     | allocs/op |   40.0 |    41.0 |
+
+Cells are medians of 1 run(s). MB/s: higher is better; every other metric: lower is better.
+No ratio column: no results for the reference implementation.
+`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := parse(strings.NewReader(tc.input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			if err := build(res, "netmux", peers).render(&out); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSplitName(t *testing.T) {
+	for _, tc := range []struct {
+		in, workload, impl string
+		ok                 bool
+	}{
+		{"BenchmarkBulk1/smux-2", "Bulk1", "smux", true},
+		{"BenchmarkBulk1/smux-v2-2", "Bulk1", "smux-v2", true},
+		{"BenchmarkBulk1/smux-v2", "Bulk1", "smux-v2", true}, // GOMAXPROCS=1
+		{"BenchmarkRRN64/go-yamux-16", "RRN64", "go-yamux", true},
+		{"BenchmarkMux/Open/tcp-2", "Mux/Open", "tcp", true},
+		{"BenchmarkDecode-2", "", "", false},
+		{"BenchmarkBulk1/-2", "", "", false},
+		{"TestLeaks", "", "", false},
+	} {
+		w, i, ok := splitName(tc.in)
+		if w != tc.workload || i != tc.impl || ok != tc.ok {
+			t.Errorf("splitName(%q) = %q, %q, %v; want %q, %q, %v", tc.in, w, i, ok, tc.workload, tc.impl, tc.ok)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+	}{
+		{[]float64{3, 1, 2}, 2},
+		{[]float64{4, 1, 3, 2}, 2.5},
+		{[]float64{7}, 7},
+	} {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

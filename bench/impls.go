@@ -1,0 +1,72 @@
+package bench
+
+import "net"
+
+// session is one end of a multiplexed connection, as the workloads see it.
+// All of its methods may be called from any goroutine. Close releases
+// everything the end holds, including its streams and its transport, and
+// unblocks every pending Open, Accept, Read and Write with an error.
+type session interface {
+	// Open starts a new stream to the peer. It may block while the
+	// implementation waits for flow-control or handshake credit.
+	Open() (net.Conn, error)
+	// Accept blocks until the peer opens a stream.
+	Accept() (net.Conn, error)
+	// Close tears the end down; it is safe to call more than once.
+	Close() error
+}
+
+// options tells an adapter what a workload needs beyond default settings.
+// The zero value means "defaults"; adapters change only what a workload
+// would otherwise trip over, and README.md lists every such change.
+type options struct {
+	// streams is the most streams the workload holds open at once on one
+	// session. Adapters whose defaults would refuse or reset that many
+	// (hashicorp/yamux AcceptBacklog, go-yamux AcceptBacklog and
+	// MaxIncomingStreams) raise the limit to it.
+	streams int
+}
+
+// impl is one implementation under test.
+type impl struct {
+	// name is the sub-benchmark name and the column of the summary table.
+	name string
+	// pair connects a client end and a server end over a new loopback TCP
+	// connection (or, for raw TCP, a new listener). Closing both ends
+	// releases everything pair created.
+	pair func(o options) (client, server session, err error)
+	// connPerStream is true when every stream is its own TCP connection,
+	// so a stream costs two file descriptors in this process.
+	connPerStream bool
+}
+
+// implementations returns the implementations every workload runs against,
+// in the column order of the summary table.
+func implementations() []impl {
+	return []impl{
+		{name: "smux", pair: overTCP(smuxEnds(1))},
+		{name: "smux-v2", pair: overTCP(smuxEnds(2))},
+		{name: "yamux", pair: overTCP(yamuxEnds())},
+		{name: "go-yamux", pair: overTCP(goYamuxEnds())},
+		{name: "tcp", pair: tcpPair, connPerStream: true},
+
+		// netmux: the core team adds its entry here, once package core
+		// builds. *core.Session already has the session method set, so the
+		// adapter (impl_netmux.go) is two lines:
+		//
+		//	func netmuxEnds() ends {
+		//		return ends{
+		//			client: func(c net.Conn, _ options) (session, error) { return core.Client(c, nil) },
+		//			server: func(c net.Conn, _ options) (session, error) { return core.Server(c, nil) },
+		//		}
+		//	}
+		//
+		// and the entry, named exactly "netmux" (benchtable keys its ratio
+		// column on that name):
+		//
+		//	{name: "netmux", pair: overTCP(netmuxEnds())},
+		//
+		// Beware the typed-nil trap: if core.Client fails, return a nil
+		// session, not a nil *core.Session.
+	}
+}

@@ -44,29 +44,12 @@ type impl struct {
 // in the column order of the summary table.
 func implementations() []impl {
 	return []impl{
+		{name: "netmux", pair: overTCP(netmuxEnds())},
 		{name: "smux", pair: overTCP(smuxEnds(1))},
 		{name: "smux-v2", pair: overTCP(smuxEnds(2))},
 		{name: "yamux", pair: overTCP(yamuxEnds())},
 		{name: "go-yamux", pair: overTCP(goYamuxEnds())},
 		{name: "tcp", pair: tcpPair, connPerStream: true},
 
-		// netmux: the core team adds its entry here, once package core
-		// builds. *core.Session already has the session method set, so the
-		// adapter (impl_netmux.go) is two lines:
-		//
-		//	func netmuxEnds() ends {
-		//		return ends{
-		//			client: func(c net.Conn, _ options) (session, error) { return core.Client(c, nil) },
-		//			server: func(c net.Conn, _ options) (session, error) { return core.Server(c, nil) },
-		//		}
-		//	}
-		//
-		// and the entry, named exactly "netmux" (benchtable keys its ratio
-		// column on that name):
-		//
-		//	{name: "netmux", pair: overTCP(netmuxEnds())},
-		//
-		// Beware the typed-nil trap: if core.Client fails, return a nil
-		// session, not a nil *core.Session.
 	}
 }

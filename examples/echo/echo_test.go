@@ -11,7 +11,9 @@ import (
 	"github.com/netmux/netmux/examples/internal/transports"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// gnet (behind the gnet transport) starts its worker pool's goroutines when
+// the package loads; they are there before any test and are no leak.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, goleak.IgnoreCurrent()) }
 
 // TestEcho runs the echo server and client in-process over every transport.
 func TestEcho(t *testing.T) {

@@ -10,45 +10,60 @@ import (
 	"github.com/netmux/netmux/examples/internal/transports"
 )
 
-// serve echoes every stream of every session ln accepts until ctx ends, then
-// closes ln and shuts the sessions down, letting open streams finish for up
-// to drain.
+// serve echoes every stream of every session ln accepts until ctx ends (or
+// ln fails), then shuts the sessions down, letting open streams finish for
+// up to drain, and closes ln.
 func serve(ctx context.Context, ln transports.Listener, drain time.Duration) error {
 	var (
-		wg       sync.WaitGroup
+		wg       sync.WaitGroup // the sessions' echo loops
 		mu       sync.Mutex
 		sessions = map[*core.Session]bool{}
+		closing  bool
 	)
-	stop := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stop()
-	var err error
-	for {
-		sess, aerr := ln.Accept()
-		if aerr != nil {
-			if ctx.Err() == nil {
-				err = aerr
-				ln.Close()
+	failed := make(chan error, 1)
+	var accepting sync.WaitGroup
+	accepting.Go(func() {
+		for {
+			sess, err := ln.Accept()
+			if err != nil {
+				failed <- err
+				return
 			}
-			break
-		}
-		mu.Lock()
-		sessions[sess] = true
-		mu.Unlock()
-		wg.Go(func() {
-			echoStreams(sess)
 			mu.Lock()
-			delete(sessions, sess)
+			if closing {
+				mu.Unlock()
+				sess.Close()
+				continue
+			}
+			sessions[sess] = true
 			mu.Unlock()
-		})
+			wg.Go(func() {
+				echoStreams(sess)
+				mu.Lock()
+				delete(sessions, sess)
+				mu.Unlock()
+			})
+		}
+	})
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-failed:
 	}
+	// Drain before closing ln: closing a listener may close its sessions
+	// (the gnet transport's does).
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
 	defer cancel()
 	mu.Lock()
+	closing = true
 	for sess := range sessions {
 		wg.Go(func() { sess.Shutdown(dctx) })
 	}
 	mu.Unlock()
 	wg.Wait()
+	ln.Close()
+	accepting.Wait()
 	return err
 }
 

@@ -38,33 +38,35 @@ type Options struct {
 
 // transport is one way to carry sessions.
 type transport struct {
+	name   string
 	listen func(addr string, o Options) (Listener, error)
 	dial   func(ctx context.Context, addr string, o Options) (*core.Session, error)
 }
 
-// registry lists the transports by name.
-func registry() map[string]transport {
-	return map[string]transport{
-		"tcp": {listenTCP, dialTCP},
-		"tls": {listenTLS, dialTLS},
+// registry lists the transports, simplest first.
+func registry() []transport {
+	return []transport{
+		{"tcp", listenTCP, dialTCP},
+		{"tls", listenTLS, dialTLS},
+		{"gnet", listenGnet, dialGnet},
 	}
 }
 
-// Names returns the names of the available transports, sorted.
+// Names returns the names of the available transports, simplest first.
 func Names() []string {
 	var names []string
-	for name := range registry() {
-		names = append(names, name)
+	for _, t := range registry() {
+		names = append(names, t.name)
 	}
-	slices.Sort(names)
 	return names
 }
 
 // lookup finds the named transport and checks o up front, so that a bad
 // configuration fails here rather than on the first accepted peer.
 func lookup(name string, o Options) (transport, error) {
-	t, ok := registry()[name]
-	if !ok {
+	reg := registry()
+	i := slices.IndexFunc(reg, func(t transport) bool { return t.name == name })
+	if i < 0 {
 		return transport{}, fmt.Errorf("unknown transport %q (have %s)", name, strings.Join(Names(), ", "))
 	}
 	if o.Config != nil {
@@ -72,7 +74,7 @@ func lookup(name string, o Options) (transport, error) {
 			return transport{}, err
 		}
 	}
-	return t, nil
+	return reg[i], nil
 }
 
 // Listen listens on addr with the named transport.

@@ -15,6 +15,8 @@ import (
 
 // Listener accepts tunnel clients, each as the server side of a netmux
 // session. The examples' transports package provides one per transport.
+// Close may close the sessions Accept returned as well: Serve calls it only
+// once they are drained.
 type Listener interface {
 	Accept() (*core.Session, error)
 	Close() error
@@ -52,6 +54,7 @@ type Server struct {
 	mu       sync.Mutex
 	sessions []*core.Session // connected tunnel clients, newest last
 	changed  chan struct{}   // closed when a client connects; nil: not made yet
+	closing  bool            // Serve is shutting down: no new tunnel clients
 	wg       sync.WaitGroup  // every goroutine Serve started
 }
 
@@ -76,11 +79,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		log.Error("tunnel server: listener failed", "err", err)
 	}
 	cancel()
-	s.Tunnels.Close()
+	// No new users. The tunnel listener stays open until the sessions are
+	// drained, since closing it may close them too (evloop's does); tunnel
+	// clients arriving meanwhile are turned away.
 	s.Public.Close()
-	loops.Wait()
-
 	s.mu.Lock()
+	s.closing = true
 	sessions := slices.Clone(s.sessions)
 	s.mu.Unlock()
 	log.Info("tunnel server: shutting down", "tunnels", len(sessions))
@@ -95,6 +99,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		})
 	}
 	shut.Wait()
+	s.Tunnels.Close()
+	loops.Wait()
 	s.wg.Wait()
 	return err
 }
@@ -129,8 +135,13 @@ func (s *Server) acceptTunnels(stop context.Context) error {
 			}
 			return err
 		}
-		log.Info("tunnel client connected", "tunnel", sess.RemoteAddr())
 		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			sess.Close()
+			continue
+		}
+		log.Info("tunnel client connected", "tunnel", sess.RemoteAddr())
 		s.sessions = append(s.sessions, sess)
 		close(s.changedLocked())
 		s.changed = nil

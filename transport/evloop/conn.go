@@ -32,16 +32,17 @@ type conn struct {
 	closeReq atomic.Bool // Close was called: write what is queued, then close
 
 	// event loop only
-	carry   [frame.HeaderSize]byte // a partial frame header between reads
-	carryN  int
-	inDead  bool        // Input failed: discard whatever else arrives
-	abort   bool        // close without waiting for gnet's queue to drain
-	poll    *time.Timer // calls the loop back while output waits on gnet
-	pollGap time.Duration
-	pushed  int       // bytes handed to gnet since the last stall check
-	lastOut int       // gnet's queued bytes at the last stall check
-	stallAt time.Time // when gnet's queue was last seen shrinking
-	drainBy time.Time // when a closing connection stops waiting for its queue
+	carry      [frame.HeaderSize]byte // a partial frame header between reads
+	carryN     int
+	inDead     bool        // Input failed: discard whatever else arrives
+	abort      bool        // close without waiting for gnet's queue to drain
+	poll       *time.Timer // calls the loop back while output waits on gnet
+	pollGap    time.Duration
+	pushed     int       // bytes handed to gnet since the last stall check
+	lastOut    int       // gnet's queued bytes at the last stall check
+	stallAt    time.Time // when gnet's queue was last seen shrinking
+	drainBy    time.Time // when a closing connection stops waiting
+	halfClosed bool      // our side of the socket is shut down for writing
 }
 
 // errLoopClosed is the transport error of a session whose connection the

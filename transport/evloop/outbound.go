@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 )
 
 // Outbound: every wake-up writes whole Output batches with one vectored
@@ -18,8 +19,9 @@ import (
 // MaxSendBuffer, and a keepalive ping waits too) and polls the queue with a
 // timer until it shrinks. If it does not shrink at all for the session's
 // WriteTimeout, the peer has stopped reading and the session ends. A
-// closing connection polls the same way until the queue is empty, at most
-// WriteTimeout, then closes.
+// closing connection polls the same way until the queue is empty, then
+// half-closes and waits for the peer to close (see drain), all within
+// WriteTimeout.
 
 const (
 	// maxIov keeps each Writev below the kernel's IOV_MAX (1024).
@@ -49,7 +51,7 @@ func (d *conn) pump(c gnet.Conn) gnet.Action {
 				d.eng.Closed(errPeerNotReading)
 				return gnet.Close
 			}
-			d.schedulePoll()
+			d.schedulePoll(d.pollGap)
 			return gnet.None
 		}
 		d.stallAt = time.Time{}
@@ -114,32 +116,47 @@ func (d *conn) stalled(c gnet.Conn) bool {
 	return now.Sub(d.stallAt) >= d.hub.set.sess.WriteTimeout
 }
 
-// drain closes the connection once gnet's queue is empty, or once the
-// session's WriteTimeout has passed since closing began.
+// drain finishes a closing connection: once gnet's queue is empty it
+// half-closes the socket, so that the peer reads everything up to our
+// GoAway and then end-of-stream, and waits for the peer to close its side
+// (what still arrives is discarded), then closes. Closing at once instead
+// would make the kernel reset the connection if more bytes arrive, and a
+// reset can destroy data the peer has received but not yet read. Both
+// waits together are bounded by the session's WriteTimeout.
 func (d *conn) drain(c gnet.Conn) gnet.Action {
-	if d.abort || c.OutboundBuffered() == 0 {
+	if d.abort {
 		return gnet.Close
 	}
 	now := time.Now()
 	if d.drainBy.IsZero() {
 		d.drainBy = now.Add(d.hub.set.sess.WriteTimeout)
 		d.pollGap = minPollGap
-	} else {
-		d.pollGap = min(2*d.pollGap, maxPollGap)
 	}
-	if !now.Before(d.drainBy) {
+	left := d.drainBy.Sub(now)
+	switch {
+	case left <= 0:
 		return gnet.Close
+	case c.OutboundBuffered() > 0:
+		d.schedulePoll(min(d.pollGap, left))
+		d.pollGap = min(2*d.pollGap, maxPollGap)
+		return gnet.None
+	case !d.halfClosed:
+		if unix.Shutdown(c.Fd(), unix.SHUT_WR) != nil {
+			return gnet.Close
+		}
+		d.halfClosed = true
 	}
-	d.schedulePoll()
+	// Wait for the peer's end-of-stream, which makes gnet close the
+	// connection, or for the deadline.
+	d.schedulePoll(left)
 	return gnet.None
 }
 
-// schedulePoll calls the event loop back for this connection after
-// pollGap.
-func (d *conn) schedulePoll() {
+// schedulePoll calls the event loop back for this connection after gap.
+func (d *conn) schedulePoll(gap time.Duration) {
 	if d.poll == nil {
-		d.poll = time.AfterFunc(d.pollGap, d.toLoop)
+		d.poll = time.AfterFunc(gap, d.toLoop)
 		return
 	}
-	d.poll.Reset(d.pollGap)
+	d.poll.Reset(gap)
 }

@@ -1,0 +1,177 @@
+package evloop_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netmux/netmux/core"
+	"github.com/netmux/netmux/core/frame"
+	"github.com/netmux/netmux/internal/conformance"
+	"github.com/netmux/netmux/transport/evloop"
+)
+
+// Both tests send more than the kernel's socket buffers hold on loopback
+// (the send buffer grows to tcp_wmem's 4 MiB at most, and the peer's
+// receive buffer is kept small) to a peer that does not read, so that the
+// rest has to wait in gnet's outbound queue.
+const (
+	burstStreams = 48
+	burstSize    = frame.InitialWindow // each stream's whole initial window
+	burstTotal   = burstStreams * burstSize
+)
+
+// stalledPeer dials ln with a raw TCP connection that never reads and
+// returns it with the server session it became.
+func stalledPeer(t *testing.T, ln *evloop.Listener) *core.Session {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", ln.Addr().String(), pairTimeout)
+	if err != nil {
+		t.Fatalf("net.Dial: %v", err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.(*net.TCPConn).SetReadBuffer(16 << 10)
+	s := acceptFrom(t, ln, nc.LocalAddr())
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// burst opens burstStreams streams on s and writes burstSize seeded bytes
+// on each, concurrently. It returns a channel that yields each stream's
+// Write error, then closes.
+func burst(t *testing.T, s *core.Session) <-chan error {
+	t.Helper()
+	errs := make(chan error, burstStreams)
+	var wg sync.WaitGroup
+	for i := range burstStreams {
+		st, err := s.OpenStream(context.Background())
+		if err != nil {
+			t.Fatalf("OpenStream %d: %v", i, err)
+		}
+		st.SetWriteDeadline(time.Now().Add(20 * time.Second))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := st.Write(conformance.Payload(uint64(i), burstSize))
+			errs <- err
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(errs)
+	}()
+	return errs
+}
+
+// TestPeerNotReading: a peer that stops reading makes the driver stop
+// taking frames once gnet holds MaxOutboundBuffer bytes (Write waits
+// instead of gnet's queue growing), and after WriteTimeout without
+// progress the session ends with an error that says why.
+func TestPeerNotReading(t *testing.T) {
+	sc := core.DefaultConfig()
+	sc.KeepAliveInterval = 0
+	sc.WriteTimeout = 300 * time.Millisecond
+	ln := newListener(t, &evloop.Config{EventLoops: 1, Session: sc, MaxOutboundBuffer: 256 << 10})
+	s := stalledPeer(t, ln)
+	errs := burst(t, s)
+
+	select {
+	case <-s.Done():
+	case <-time.After(15 * time.Second):
+		t.Fatal("session still open 15s after its peer stopped reading")
+	}
+	if err := s.Err(); err == nil || !strings.Contains(err.Error(), "peer stopped reading") {
+		t.Fatalf("session ended with %v; want the peer-not-reading error", err)
+	}
+	// Without the bound, every byte would have gone to gnet: Write only
+	// waits for the session's MaxSendBuffer, which gnet keeps emptying.
+	if out := s.Stats().BytesOut; out >= burstTotal/2 {
+		t.Errorf("%d of %d bytes handed to gnet; want them held back by MaxOutboundBuffer", out, burstTotal)
+	}
+	failed := 0
+	for err := range errs {
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				t.Errorf("Write failed with %v; want the session's error", err)
+			}
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Error("every Write completed although the peer never read")
+	}
+}
+
+// gatedConn is a connection whose reads wait until open is closed.
+type gatedConn struct {
+	net.Conn
+	open chan struct{}
+}
+
+func (g *gatedConn) Read(p []byte) (int, error) {
+	<-g.open
+	return g.Conn.Read(p)
+}
+
+// TestCloseDrains: closing a session whose data still waits in gnet's
+// outbound queue (the peer is slow to read) delivers all of it before the
+// connection closes; gnet's own Close would drop it.
+func TestCloseDrains(t *testing.T) {
+	ln := newListener(t, &evloop.Config{EventLoops: 1, MaxOutboundBuffer: 2 * burstTotal})
+	nc, err := net.DialTimeout("tcp", ln.Addr().String(), pairTimeout)
+	if err != nil {
+		t.Fatalf("net.Dial: %v", err)
+	}
+	nc.(*net.TCPConn).SetReadBuffer(16 << 10)
+	gate := &gatedConn{Conn: nc, open: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(gate.open) })
+	t.Cleanup(release)
+	// The peer keeps sending (keepalive pings) while the server closes: a
+	// socket closed with bytes still arriving would be reset.
+	pc := core.DefaultConfig()
+	pc.KeepAliveInterval = time.Millisecond
+	pc.KeepAliveTimeout = 20 * time.Second
+	peer, err := core.Client(gate, pc)
+	if err != nil {
+		t.Fatalf("core.Client: %v", err)
+	}
+	t.Cleanup(func() { peer.Close() })
+	s := acceptFrom(t, ln, nc.LocalAddr())
+
+	for err := range burst(t, s) {
+		if err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	// Write returns once the session has queued the data; wait until it
+	// has all been handed to gnet, most of it to gnet's queue.
+	for deadline := time.Now().Add(10 * time.Second); s.Stats().SendQueued > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("data still queued in the session after 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.Close()
+	release()
+
+	select {
+	case <-peer.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("peer session still open 10s after the server closed")
+	}
+	// Every byte the server wrote, its GoAway included, reached the peer,
+	// and the connection then ended cleanly rather than by a reset.
+	if in, out := peer.Stats().BytesIn, s.Stats().BytesOut; in != out {
+		t.Errorf("peer received %d bytes; the server wrote %d", in, out)
+	}
+	if out := s.Stats().BytesOut; out < burstTotal {
+		t.Errorf("server wrote %d bytes; want at least %d", out, burstTotal)
+	}
+	if err := peer.Err(); !strings.HasSuffix(err.Error(), "EOF") {
+		t.Errorf("peer session ended with %v; want end-of-stream after the server's GoAway", err)
+	}
+}

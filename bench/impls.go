@@ -45,11 +45,11 @@ type impl struct {
 func implementations() []impl {
 	return []impl{
 		{name: "netmux", pair: overTCP(netmuxEnds())},
+		{name: "netmux-gnet", pair: netmuxGnetPairs()},
 		{name: "smux", pair: overTCP(smuxEnds(1))},
 		{name: "smux-v2", pair: overTCP(smuxEnds(2))},
 		{name: "yamux", pair: overTCP(yamuxEnds())},
 		{name: "go-yamux", pair: overTCP(goYamuxEnds())},
 		{name: "tcp", pair: tcpPair, connPerStream: true},
-
 	}
 }

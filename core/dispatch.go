@@ -99,9 +99,10 @@ func (s *Session) handleStream(h frame.Header) error {
 	}
 	if st == nil {
 		s.mu.Unlock()
-		// Data for a stream we do not know is refused; RST, ACK or a
-		// WindowUpdate for one is ignored.
-		if h.Type == frame.TypeData && h.Flags&frame.FlagRST == 0 {
+		// Data for a stream we do not know is refused; RST, ACK (an empty
+		// Data frame with ACK) or a WindowUpdate for one is ignored.
+		ackOnly := h.Length == 0 && h.Flags&frame.FlagACK != 0
+		if h.Type == frame.TypeData && h.Flags&frame.FlagRST == 0 && !ackOnly {
 			s.rst(h.StreamID)
 		}
 		return nil

@@ -9,10 +9,12 @@ import (
 
 // Keepalive: every KeepAliveInterval a ping goes out ahead of queued data.
 // Its timeout is counted from when the driver wrote it, and any inbound
-// frame after that proves the peer alive; otherwise the session ends with
-// GoAway(Timeout). A ping that cannot even be written within the timeout
-// (the peer stopped reading) ends the session the same way. Two timers, no
-// goroutine. The first ping goes out at start, to learn the round-trip time.
+// frame since it was queued proves the peer alive; otherwise the session
+// ends with GoAway(Timeout). No new ping goes out while one waits for that
+// proof, so a short interval never postpones the timeout. A ping that
+// cannot even be written within the timeout (the peer stopped reading) ends
+// the session the same way. Two timers, no goroutine. The first ping goes
+// out at start, to learn the round-trip time.
 
 // startKeepAlive sends the first ping and arms the interval timer.
 func (s *Session) startKeepAlive() {
@@ -26,18 +28,37 @@ func (s *Session) keepAliveTick() {
 	if s.IsClosed() {
 		return
 	}
-	s.sendKeepAlivePing()
+	// While the last ping waits for a sign of life its deadline stands: a
+	// new ping would postpone it for ever when the interval is shorter
+	// than the timeout.
+	if !s.keepAlivePending() {
+		s.sendKeepAlivePing()
+	}
 	s.keepalive.Reset(s.cfg.KeepAliveInterval)
 }
 
-// sendKeepAlivePing queues a ping and starts its timeout.
+// keepAlivePending reports whether no inbound frame has arrived since the
+// last keepalive ping was queued. (Queued, not written: the peer's answer
+// may be processed before the driver reports the ping written.)
+func (s *Session) keepAlivePending() bool {
+	return s.lastRecv.Load() <= s.kaQueued.Load()
+}
+
+// sendKeepAlivePing queues a ping and starts its timeout. The previous
+// keepalive ping is forgotten: a peer proved alive by other frames need not
+// reply to it.
 func (s *Session) sendKeepAlivePing() {
+	old := s.kaPing.Load()
 	v, ok := s.newPing(nil)
 	if !ok {
 		return
 	}
+	s.mu.Lock()
+	delete(s.pings, old)
+	s.mu.Unlock()
 	s.kaPing.Store(v)
 	s.kaWritten.Store(0)
+	s.kaQueued.Store(s.now())
 	s.kaCheck.Reset(s.cfg.KeepAliveTimeout)
 	s.queueCtrl(frame.Header{Type: frame.TypePing, Length: v})
 }
@@ -48,10 +69,10 @@ func (s *Session) keepAliveCheck() {
 	if s.IsClosed() {
 		return
 	}
-	written := s.kaWritten.Load()
-	if written != 0 && s.lastRecv.Load() >= written {
-		return // heard from the peer since the ping went out
+	if !s.keepAlivePending() {
+		return // heard from the peer since the ping was queued
 	}
+	written := s.kaWritten.Load()
 	if written != 0 {
 		if left := written + int64(s.cfg.KeepAliveTimeout) - s.now(); left > 0 {
 			s.kaCheck.Reset(time.Duration(left))

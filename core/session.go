@@ -74,7 +74,8 @@ type Session struct {
 	kaCheck   *time.Timer   // keepalive timeout
 	kaPing    atomic.Uint32 // value of the last keepalive ping
 	kaWritten atomic.Int64  // when it was written (ns since epoch), 0 if not yet
-	lingerT   *time.Timer
+	kaQueued  atomic.Int64  // when it was queued (ns since epoch)
+	lingerT   atomic.Pointer[time.Timer]
 }
 
 // pingWait is an outstanding ping request.
@@ -382,7 +383,7 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 		}
 		// Armed before done is closed: the writer may call closeDriver as
 		// soon as IsClosed reports true.
-		s.lingerT = time.AfterFunc(s.cfg.WriteTimeout, s.closeDriver)
+		s.lingerT.Store(time.AfterFunc(s.cfg.WriteTimeout, s.closeDriver))
 		s.mu.Lock()
 		s.err = err
 		streams := s.streams
@@ -424,8 +425,8 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 // closeDriver closes the transport once.
 func (s *Session) closeDriver() {
 	s.closeOnce.Do(func() {
-		if s.lingerT != nil {
-			s.lingerT.Stop()
+		if t := s.lingerT.Load(); t != nil { // nil: called before end armed it
+			t.Stop()
 		}
 		s.drv.Close()
 	})

@@ -1,0 +1,115 @@
+package core_test
+
+import (
+	"errors"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/netmux/netmux/core"
+	"github.com/netmux/netmux/core/frame"
+)
+
+// Data after the peer's FIN resets that stream only; the session and its
+// other streams carry on.
+func TestRawDataAfterFIN(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, nil)
+	p.sendSYN(1, []byte("a"))
+	p.send(hdr(frame.TypeData, frame.FlagFIN, 1, 0), nil)
+	p.sendSYN(3, nil)
+	a := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	b := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 3, 0), nil)
+	expectRead(t, a, "a")
+	if err := readErr(a); err != io.EOF {
+		t.Fatalf("Read after FIN: %v; want io.EOF", err)
+	}
+
+	p.send(hdr(frame.TypeData, 0, 1, 4), []byte("late"))
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
+	if _, err := a.Write([]byte("x")); !errors.Is(err, core.ErrStreamReset) {
+		t.Fatalf("Write on the stream reset for data after FIN: %v; want ErrStreamReset", err)
+	}
+
+	p.send(hdr(frame.TypeData, 0, 3, 5), []byte("still"))
+	expectRead(t, b, "still")
+	write(t, b, "alive")
+	p.expect(hdr(frame.TypeData, 0, 3, 5), []byte("alive"))
+	if err := p.sess.Err(); err != nil {
+		t.Fatalf("session ended: %v", err)
+	}
+}
+
+// Data for a stream the session does not know is answered with RST (its
+// payload skipped); RST, ACK and WindowUpdate for one are ignored.
+func TestRawUnknownStream(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, nil)
+	p.send(hdr(frame.TypeData, 0, 5, 3), []byte("abc"))
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 5, 0), nil)
+	p.send(hdr(frame.TypeData, frame.FlagFIN, 7, 2), []byte("de"))
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 7, 0), nil)
+
+	p.send(hdr(frame.TypeData, frame.FlagRST, 9, 0), nil)
+	p.send(hdr(frame.TypeWindowUpdate, 0, 11, 1000), nil)
+	p.send(hdr(frame.TypeData, frame.FlagACK, 13, 0), nil)
+	p.send(hdr(frame.TypeWindowUpdate, frame.FlagACK, 15, 0), nil)
+	p.ping(1) // the reply is the next frame: nothing answered those
+}
+
+// A local Reset sends exactly one RST (the Rust crate's rst frame for
+// stream 3); the peer's RST fails reads and writes with ErrStreamReset.
+func TestRawReset(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, nil)
+	p.sendSYN(1, nil)
+	p.sendSYN(3, []byte("dropped"))
+	a := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	b := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 3, 0), nil)
+
+	b.Reset()
+	p.expectBytes(golden(t, "rst"))
+	b.Reset()
+	b.Close()
+	p.ping(1) // no second RST
+	if _, err := b.Read(make([]byte, 8)); !errors.Is(err, core.ErrStreamReset) {
+		t.Fatalf("Read after Reset: %v; want ErrStreamReset (buffered data dropped)", err)
+	}
+
+	p.send(hdr(frame.TypeData, 0, 1, 4), []byte("lost"))
+	p.send(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
+	if err := readErr(a); !errors.Is(err, core.ErrStreamReset) {
+		t.Fatalf("Read after the peer's RST: %v; want ErrStreamReset", err)
+	}
+	if _, err := a.Write([]byte("x")); !errors.Is(err, core.ErrStreamReset) {
+		t.Fatalf("Write after the peer's RST: %v; want ErrStreamReset", err)
+	}
+	p.ping(2) // the session answers no RST with an RST
+	if n := p.sess.NumStreams(); n != 0 {
+		t.Fatalf("NumStreams after both streams were reset = %d", n)
+	}
+}
+
+// A transport that ends in the middle of a stream is not a clean end: the
+// data before it is readable, then Read fails with an error matching
+// net.ErrClosed, never io.EOF.
+func TestRawTransportEOFMidStream(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, nil)
+	p.sendSYN(1, []byte("partial"))
+	st := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	p.conn.Close()
+	expectRead(t, st, "partial")
+	err := readErr(st)
+	if err == io.EOF || !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Read after the transport ended mid-stream: %v; want an error matching net.ErrClosed, not io.EOF", err)
+	}
+	<-p.sess.Done()
+	if err := p.sess.Err(); err == nil || errors.Is(err, io.EOF) || !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Err() after the transport ended: %v; want one matching net.ErrClosed, not io.EOF", err)
+	}
+	if _, err := st.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Write after the transport ended: %v; want net.ErrClosed", err)
+	}
+}

@@ -1,0 +1,108 @@
+package core_test
+
+import (
+	"io"
+	"net"
+	"testing"
+
+	"github.com/netmux/netmux/core"
+)
+
+// benchPair returns the two ends of one stream of a session pair over
+// net.Pipe with the default configuration, closed when b ends.
+func benchPair(b *testing.B) (client, server *core.Stream) {
+	b.Helper()
+	c1, c2 := net.Pipe()
+	cs, err := core.Client(c1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ss, err := core.Server(c2, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		cs.Close()
+		ss.Close()
+		<-cs.Done()
+		<-ss.Done()
+	})
+	a, err := cs.OpenStream(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := ss.AcceptStream(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a, s
+}
+
+// benchWrite measures one stream's throughput with writes of size bytes
+// while the other end drains it.
+func benchWrite(b *testing.B, size int) {
+	w, r := benchPair(b)
+	drained := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, r)
+		drained <- err
+	}()
+	buf := make([]byte, size)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := w.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w.CloseWrite()
+	if err := <-drained; err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkStreamWrite64K is bulk transfer on one stream, 64 KiB writes.
+func BenchmarkStreamWrite64K(b *testing.B) { benchWrite(b, 64<<10) }
+
+// BenchmarkStreamWrite1K is one stream carrying 1 KiB writes.
+func BenchmarkStreamWrite1K(b *testing.B) { benchWrite(b, 1<<10) }
+
+// BenchmarkRequestResponse is a 64-byte ping-pong on one stream: one op is
+// a request written and its reply read.
+func BenchmarkRequestResponse(b *testing.B) {
+	c, s := benchPair(b)
+	served := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			if _, err := io.ReadFull(s, buf); err != nil {
+				if err == io.EOF {
+					err = nil
+				}
+				served <- err
+				return
+			}
+			if _, err := s.Write(buf); err != nil {
+				served <- err
+				return
+			}
+		}
+	}()
+	req, resp := make([]byte, 64), make([]byte, 64)
+	b.SetBytes(64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.CloseWrite()
+	if err := <-served; err != nil {
+		b.Fatal(err)
+	}
+}

@@ -68,6 +68,7 @@ type Session struct {
 	endOnce   sync.Once
 	err       error         // why it ended; written before done is closed
 	closeOnce sync.Once     // closes the driver
+	driverOut chan struct{} // closed once the driver is closed
 	lastRecv  atomic.Int64  // ns since epoch of the last inbound bytes
 	rtt       atomic.Int64  // smoothed round-trip time in ns, 0 if unknown
 	keepalive *time.Timer   // interval between keepalive pings
@@ -98,19 +99,20 @@ func Server(conn io.ReadWriteCloser, cfg *Config) (*Session, error) {
 
 func newSession(d Driver, role Role, c Config) *Session {
 	s := &Session{
-		cfg:      c,
-		role:     role,
-		drv:      d,
-		log:      c.Logger,
-		epoch:    time.Now(),
-		budget:   flow.NewBudget(int64(c.MaxSessionWindow)),
-		streams:  make(map[uint32]*Stream),
-		nextID:   1,
-		pings:    make(map[uint32]*pingWait),
-		openSlot: make(chan struct{}, 1),
-		drained:  make(chan struct{}, 1),
-		accepted: make(chan struct{}, 1),
-		done:     make(chan struct{}),
+		cfg:       c,
+		role:      role,
+		drv:       d,
+		log:       c.Logger,
+		epoch:     time.Now(),
+		budget:    flow.NewBudget(int64(c.MaxSessionWindow)),
+		streams:   make(map[uint32]*Stream),
+		nextID:    1,
+		pings:     make(map[uint32]*pingWait),
+		openSlot:  make(chan struct{}, 1),
+		drained:   make(chan struct{}, 1),
+		accepted:  make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		driverOut: make(chan struct{}),
 	}
 	if role == RoleServer {
 		s.nextID = 2
@@ -335,8 +337,10 @@ func (s *Session) Close() error {
 
 // Shutdown ends the session gracefully: it sends GoAway(Normal), refuses new
 // streams both ways, waits until every open stream has finished or ctx is
-// done, then closes. It returns ctx.Err() if ctx ended the wait, else nil.
-// It is idempotent and may race with Close.
+// done, then closes, and returns once the last frames are written and the
+// transport closed (or WriteTimeout or ctx ended that wait). It returns
+// ctx.Err() if ctx ended the wait for the streams, else nil. It is
+// idempotent and may race with Close.
 func (s *Session) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.goAwaySent
@@ -365,6 +369,14 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	// Drained: the streams' last data and FINs may still be queued; they
 	// go out before the transport closes.
 	s.finish(ErrSessionClosed, nil, err == nil)
+	if err == nil {
+		// Returning earlier would let the caller close what carries the
+		// transport (a process, a shared UDP socket) under the last frames.
+		select {
+		case <-s.driverOut:
+		case <-ctx.Done():
+		}
+	}
 	return err
 }
 
@@ -429,6 +441,7 @@ func (s *Session) closeDriver() {
 			t.Stop()
 		}
 		s.drv.Close()
+		close(s.driverOut)
 	})
 }
 

@@ -56,6 +56,13 @@ func keepAliveConfig(c *core.Config) {
 	c.KeepAliveTimeout = 50 * time.Millisecond
 }
 
+// keepAliveLenient pings as often but waits longer, so that a busy test
+// machine cannot make an answering peer look dead.
+func keepAliveLenient(c *core.Config) {
+	c.KeepAliveInterval = 5 * time.Millisecond
+	c.KeepAliveTimeout = 200 * time.Millisecond
+}
+
 // A peer that reads but never answers is declared dead: GoAway(Timeout),
 // and Err is the *GoAwayError with CodeTimeout.
 func TestRawKeepAliveTimeout(t *testing.T) {
@@ -95,9 +102,9 @@ func TestRawKeepAliveAnswered(t *testing.T) {
 		{"OtherTraffic", func(v uint32) frame.Header { return hdr(frame.TypeWindowUpdate, 0, 99, 1) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := newRawPeer(t, core.RoleClient, keepAliveConfig)
+			p := newRawPeer(t, core.RoleClient, keepAliveLenient)
 			start := time.Now()
-			for pings := 0; pings < 20 || time.Since(start) < 150*time.Millisecond; {
+			for pings := 0; pings < 20 || time.Since(start) < 300*time.Millisecond; {
 				h, _ := p.next()
 				if h.Type != frame.TypePing || h.Flags != 0 {
 					t.Fatalf("session sent %v after %d pings, %v; want only pings", h, pings, time.Since(start))

@@ -113,3 +113,33 @@ func TestRawTransportEOFMidStream(t *testing.T) {
 		t.Fatalf("Write after the transport ended: %v; want net.ErrClosed", err)
 	}
 }
+
+// Close half-closes with FIN when everything was read; with unread data, or
+// when data arrives after Close, it resets instead, so the peer learns that
+// its data was not read (as TCP does).
+func TestRawCloseStream(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, nil)
+	p.sendSYN(1, []byte("read"))
+	p.sendSYN(3, []byte("unread"))
+	p.ping(1) // both payloads are in the streams' buffers
+	a := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	b := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 3, 0), nil)
+
+	expectRead(t, a, "read")
+	a.Close()
+	p.expect(hdr(frame.TypeData, frame.FlagFIN, 1, 0), nil)
+	if _, err := a.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Read after Close: %v; want net.ErrClosed", err)
+	}
+	p.send(hdr(frame.TypeData, 0, 1, 4), []byte("late"))
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
+
+	b.Close()
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 3, 0), nil)
+	p.ping(2)
+	if n := p.sess.NumStreams(); n != 0 {
+		t.Fatalf("NumStreams after both streams closed = %d", n)
+	}
+}

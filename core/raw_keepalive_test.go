@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"io"
 	"testing"
 	"time"
 
@@ -119,5 +120,31 @@ func TestRawKeepAliveAnswered(t *testing.T) {
 				t.Fatalf("RTT() = %v after answered pings", p.sess.RTT())
 			}
 		})
+	}
+}
+
+// A peer that stops reading (and sends nothing) is declared dead too: the
+// keepalive ping cannot even be written, the session ends with a Timeout
+// GoAway error and closes the transport after WriteTimeout.
+func TestRawKeepAlivePeerNotReading(t *testing.T) {
+	p := newRawPeer(t, core.RoleClient, func(c *core.Config) {
+		keepAliveConfig(c)
+		c.WriteTimeout = 50 * time.Millisecond
+	})
+	select {
+	case <-p.sess.Done():
+	case <-time.After(rawTimeout):
+		t.Fatal("session still running with a peer that reads nothing")
+	}
+	expectGoAwayErr(t, p.sess.Err(), frame.CodeTimeout, false)
+	// The transport is closed once WriteTimeout gives up on the last
+	// frames: the peer's reads end.
+	for {
+		if _, _, err := p.read(rawTimeout); err != nil {
+			if err != io.EOF {
+				t.Fatalf("peer read: %v; want io.EOF once the session closed the transport", err)
+			}
+			return
+		}
 	}
 }

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -193,5 +194,45 @@ func TestRawRefuseAfterGoAwayReceived(t *testing.T) {
 	p.ping(3)
 	if err := p.sess.Err(); err != nil {
 		t.Fatalf("Err() after the peer's GoAway(Normal) = %v; the session should go on", err)
+	}
+}
+
+// At most AcceptBacklog opens wait for the peer's ACK: OpenStream waits for
+// a slot, which an ACK or the peer's refusal (RST) frees.
+func TestRawOpenWaitsForACKs(t *testing.T) {
+	p := newRawPeer(t, core.RoleClient, func(c *core.Config) { c.AcceptBacklog = 2 })
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	var opened []*core.Stream
+	for range 2 {
+		st, err := p.sess.OpenStream(done)
+		if err != nil {
+			t.Fatalf("OpenStream within the backlog: %v", err)
+		}
+		opened = append(opened, st)
+	}
+	p.expect(hdr(frame.TypeData, frame.FlagSYN, 1, 0), nil)
+	p.expect(hdr(frame.TypeData, frame.FlagSYN, 3, 0), nil)
+	if _, err := p.sess.OpenStream(done); err != context.Canceled {
+		t.Fatalf("third OpenStream with two opens unacknowledged: %v; want it to wait (context.Canceled)", err)
+	}
+
+	p.send(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	ctx, stop := contextFor(rawTimeout)
+	defer stop()
+	st5, err := p.sess.OpenStream(ctx)
+	if err != nil || st5.ID() != 5 {
+		t.Fatalf("OpenStream after an ACK = %v, %v; want stream 5", st5, err)
+	}
+	p.expect(hdr(frame.TypeData, frame.FlagSYN, 5, 0), nil)
+
+	p.send(hdr(frame.TypeData, frame.FlagRST, 3, 0), nil) // refused
+	st7, err := p.sess.OpenStream(ctx)
+	if err != nil || st7.ID() != 7 {
+		t.Fatalf("OpenStream after a refusal = %v, %v; want stream 7", st7, err)
+	}
+	p.expect(hdr(frame.TypeData, frame.FlagSYN, 7, 0), nil)
+	if err := readErr(opened[1]); !errors.Is(err, core.ErrStreamReset) {
+		t.Fatalf("Read on the refused stream: %v; want ErrStreamReset", err)
 	}
 }

@@ -131,6 +131,17 @@ func printTable(out io.Writer, results []summary) {
 			mbps = float64(r.bytes) / 1e6 / r.elapsed.Seconds()
 		}
 		fmt.Fprintf(out, "%-9s %8d %9.1f %8.1f %9s %9s  %s\n", s.transport, r.requests, float64(r.bytes)/1e6, mbps,
-			percentile(r.latencies, 50).Round(10*time.Microsecond), percentile(r.latencies, 99).Round(10*time.Microsecond), verdict)
+			short(percentile(r.latencies, 50)), short(percentile(r.latencies, 99)), verdict)
 	}
+}
+
+// short rounds d to about four significant digits.
+func short(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
 }

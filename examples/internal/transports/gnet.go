@@ -10,7 +10,11 @@ import (
 // listenGnet serves sessions on gnet event loops; its Close also closes
 // the sessions it accepted.
 func listenGnet(addr string, o Options) (Listener, error) {
-	return evloop.Listen(addr, &evloop.Config{Session: o.Config})
+	ln, err := evloop.Listen(addr, &evloop.Config{Session: o.Config})
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return ln, nil
 }
 
 // dialGnet runs the session on an event loop of its own, stopped when the

@@ -1,0 +1,98 @@
+package kcpmux
+
+import (
+	"context"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/netmux/netmux/core"
+)
+
+// The driver hands a conn's batches to WriteBuffers, which kcp-go's
+// UDPSession has and conn keeps.
+var _ interface{ WriteBuffers([][]byte) (int, error) } = (*conn)(nil)
+
+// countingConn is the conn Dial gives the driver, with its writes counted.
+type countingConn struct {
+	*conn
+	vectored, single atomic.Int64
+}
+
+func (c *countingConn) WriteBuffers(v [][]byte) (int, error) {
+	c.vectored.Add(1)
+	return c.conn.WriteBuffers(v)
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.single.Add(1)
+	return c.conn.Write(p)
+}
+
+// TestVectoredWrites: with many streams writing at once, the session's
+// driver writes its batches of frames with one WriteBuffers call each
+// rather than copying them into one buffer for Write.
+func TestVectoredWrites(t *testing.T) {
+	st, err := resolve(testConfig(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := Listen("127.0.0.1:0", &st.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	raw, err := st.dial(ctx, ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := &countingConn{conn: &conn{raw, st.Linger}}
+	client, err := core.Client(cc, st.Mux)
+	if err != nil {
+		raw.Close()
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server := acceptWithPing(t, ctx, ln, client)
+
+	go func() {
+		for {
+			s, err := server.AcceptStream(ctx)
+			if err != nil {
+				return
+			}
+			go func() {
+				defer s.Close()
+				io.Copy(io.Discard, s)
+			}()
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := client.OpenStream(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer s.Close()
+			p := payload(uint64(i), 1024)
+			for range 200 {
+				if _, err := s.Write(p); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if cc.vectored.Load() == 0 {
+		t.Fatalf("no vectored writes (%d single writes)", cc.single.Load())
+	}
+	t.Logf("%d vectored writes, %d single", cc.vectored.Load(), cc.single.Load())
+}

@@ -2,31 +2,21 @@ package evloop
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"sync"
-
-	"github.com/panjf2000/gnet/v2"
 
 	"github.com/netmux/netmux/core"
 )
 
 // Client dials connections and runs each, as the client side of a session,
-// on its own gnet event loops: many sessions share Config.EventLoops
+// on its own gnet event loops: all its sessions share Config.EventLoops
 // goroutines. The loops start with NewClient and stop with Close; there is
 // no process-wide client. It is safe for concurrent use.
 type Client struct {
-	hub    *hub
-	cli    *gnet.Client
+	lp     *loops
 	dialer net.Dialer
 	stop   context.Context // done once Close starts: aborts dials under way
 	cancel context.CancelFunc
-
-	mu     sync.Mutex
-	closed bool
-	dials  sync.WaitGroup // Dial calls between the closed check and enrolment
-	once   sync.Once
 }
 
 // NewClient starts the event loops of a Client.
@@ -35,15 +25,11 @@ func NewClient(cfg *Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := newHub(set, core.RoleClient)
-	cli, err := gnet.NewClient(h, set.gnetOptions()...)
+	lp, err := startLoops(set, core.RoleClient)
 	if err != nil {
 		return nil, err
 	}
-	if err := cli.Start(); err != nil {
-		return nil, err
-	}
-	c := &Client{hub: h, cli: cli}
+	c := &Client{lp: lp}
 	c.stop, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
@@ -58,14 +44,10 @@ func (c *Client) Dial(ctx context.Context, addr string) (*core.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	if !c.lp.enter() {
 		return nil, ErrClosed
 	}
-	c.dials.Add(1)
-	c.mu.Unlock()
-	defer c.dials.Done()
+	defer c.lp.leave()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -77,39 +59,21 @@ func (c *Client) Dial(ctx context.Context, addr string) (*core.Session, error) {
 		}
 		return nil, err
 	}
-	// gnet takes over a duplicate of the socket and closes nc; OnOpen, on
-	// the event loop, makes the session before EnrollContext returns.
-	d := &conn{hub: c.hub}
-	if _, err := c.cli.EnrollContext(nc, d); err != nil {
+	s, err := c.lp.enroll(nc, &conn{hub: c.lp.hub})
+	if err != nil {
 		return nil, fmt.Errorf("evloop: dial %s: %w", addr, err)
 	}
-	if d.eng == nil {
-		return nil, fmt.Errorf("evloop: dial %s: %w", addr, errNotRegistered)
-	}
-	return d.eng.Session(), nil
+	return s, nil
 }
 
-// errNotRegistered is Dial's error when gnet could not add the connection
-// to an event loop.
-var errNotRegistered = errors.New("event loop refused the connection")
-
 // NumSessions returns the number of sessions whose connection is open.
-func (c *Client) NumSessions() int { return c.hub.live() }
+func (c *Client) NumSessions() int { return c.lp.hub.live() }
 
 // Close makes Dial fail from now on, aborts dials under way, closes every
 // session of the Client (each sends GoAway and gets up to its WriteTimeout
 // to flush), stops the event loops and returns once they have exited. It
 // is idempotent.
 func (c *Client) Close() error {
-	var err error
-	c.once.Do(func() {
-		c.mu.Lock()
-		c.closed = true
-		c.mu.Unlock()
-		c.cancel()
-		c.dials.Wait()
-		c.hub.shutdown()
-		err = c.cli.Stop()
-	})
-	return err
+	c.cancel()
+	return c.lp.close()
 }

@@ -25,12 +25,15 @@ type Config struct {
 	// (12 + Session.MaxFrameSize), which gnet rounds up to a power of two
 	// (128 KiB by default).
 	ReadBufferCap int
-	// MaxOutboundBuffer bounds the bytes a session queues in gnet when the
-	// socket does not take them (default 4 MiB). At that level the driver
-	// stops taking frames from the session, so that Write waits at
-	// Session.MaxSendBuffer; if the queue then does not shrink at all for
-	// Session.WriteTimeout, the peer is taken to have stopped reading and
-	// the session ends with an error saying so.
+	// MaxOutboundBuffer is how many bytes a connection may queue in gnet,
+	// beyond what the socket took, before the driver stops taking frames
+	// from the session (default 256 KiB). The session then holds them,
+	// control frames first, and Write waits at Session.MaxSendBuffer; the
+	// driver looks again on a short timer and whenever bytes arrive. Keep
+	// it small: what gnet has queued goes out in order, so a ping reply or
+	// a window update waits behind all of it. If the queue does not shrink
+	// at all for Session.WriteTimeout, the peer is taken to have stopped
+	// reading and the session ends with an error saying so.
 	MaxOutboundBuffer int
 	// AcceptBacklog bounds the sessions a Listener has accepted and Accept
 	// has not yet returned (default 4096); a connection arriving while it
@@ -44,7 +47,7 @@ type Config struct {
 
 // Defaults of the Config fields that are not derived from Session.
 const (
-	DefaultMaxOutboundBuffer = 4 << 20
+	DefaultMaxOutboundBuffer = 256 << 10
 	DefaultAcceptBacklog     = 4096
 )
 

@@ -30,6 +30,7 @@ type conn struct {
 	mu       sync.Mutex
 	closed   bool        // OnClose ran: the loop may be gone, hand it nothing
 	closeReq atomic.Bool // Close was called: write what is queued, then close
+	feeding  atomic.Bool // the loop is in Input and will flush right after
 
 	// event loop only
 	carry      [frame.HeaderSize]byte // a partial frame header between reads
@@ -51,8 +52,14 @@ type conn struct {
 var errLoopClosed = errors.New("evloop: connection closed by its event loop")
 
 // Wake implements core.Driver: the event loop will call Output soon. It
-// never blocks.
-func (d *conn) Wake() { d.toLoop() }
+// never blocks. While the loop is feeding the session (a ping to answer, a
+// window update to send), the flush that follows the feeding serves the
+// wake-up: no task is queued for the loop.
+func (d *conn) Wake() {
+	if !d.feeding.Load() {
+		d.toLoop()
+	}
+}
 
 // Close implements core.Driver. It returns at once; on the event loop, the
 // frames still queued are written, gnet's outbound queue is given up to the
@@ -97,7 +104,11 @@ func (d *conn) opened(c gnet.Conn) {
 func (d *conn) traffic(c gnet.Conn) gnet.Action {
 	if buf, _ := c.Peek(-1); len(buf) > 0 {
 		if !d.inDead {
+			// Wake calls that see feeding set happen before it is cleared,
+			// so the pump below finds what they queued.
+			d.feeding.Store(true)
 			d.feed(buf)
+			d.feeding.Store(false)
 		}
 		// Everything is consumed or copied: gnet keeps no inbound bytes
 		// for this connection between reads.

@@ -19,8 +19,10 @@
 //	defer cl.Close()                 // closes its sessions, stops the loops
 //	sess, err := cl.Dial(ctx, "127.0.0.1:7000")
 //
-// Sessions are ordinary *core.Session values: streams, deadlines,
-// keepalive, GoAway and Shutdown behave as with core.Client and
+// A Listener accepts on one goroutine of its own and hands each connection
+// to its event loops; a Client's Dial connects on the calling goroutine and
+// does the same. Sessions are ordinary *core.Session values: streams,
+// deadlines, keepalive, GoAway and Shutdown behave as with core.Client and
 // core.Server, and either side interoperates with a peer using the
 // goroutine driver or any other net-mux v1 implementation. Listener.Close
 // and Client.Close close every session they made, stop the event loops and
@@ -31,10 +33,11 @@
 // Config.Session configures every session (nil means
 // core.DefaultConfig()). Config.EventLoops sets the number of event loops
 // (default one per CPU), Config.ReadBufferCap each loop's read buffer
-// (default one full frame), Config.MaxOutboundBuffer the bound on bytes
-// queued in gnet for one connection (default 4 MiB),
-// Config.AcceptBacklog the sessions a Listener holds for Accept (default
-// 4096) and Config.Logger where gnet's own diagnostics go.
+// (default one full frame), Config.MaxOutboundBuffer how many bytes one
+// connection may queue in gnet before the driver holds frames back
+// (default 256 KiB), Config.AcceptBacklog the sessions a Listener holds
+// for Accept (default 4096) and Config.Logger where gnet's own diagnostics
+// go.
 //
 // # How a connection is driven
 //
@@ -49,12 +52,21 @@
 //
 // gnet cannot stop reading a connection and never bounds its outbound
 // queue, so the driver does: past MaxOutboundBuffer queued bytes it stops
-// taking frames from the session, which makes Write wait at the session's
-// MaxSendBuffer, and looks again on a short timer. A queue that does not
-// shrink at all for the session's WriteTimeout means the peer stopped
-// reading; the session then ends with an error saying so. Closing waits,
-// up to WriteTimeout, for gnet's queue to drain before closing the socket
-// (gnet's own Close would drop it).
+// taking frames from the session, which keeps control frames ahead of data
+// and makes Write wait at the session's MaxSendBuffer, and looks again on a
+// short timer or when bytes arrive. A queue that does not shrink at all for
+// the session's WriteTimeout means the peer stopped reading; the session
+// then ends with an error saying so. Closing waits for gnet's queue to
+// drain (gnet's own Close would drop it), half-closes the socket so that
+// the peer reads everything up to the GoAway, and closes once the peer has
+// closed its side, all within WriteTimeout.
 //
 // Keepalive and deadlines run on timers, as with the goroutine driver.
+//
+// The event loops block in epoll_wait (kqueue on BSD) outside the Go
+// scheduler's network poller, so on a machine whose CPUs are saturated an
+// event loop may wait for a processor longer than a goroutine woken by the
+// runtime would; round-trip times, and windows auto-tuned from them, show
+// it. The package needs a Unix system (gnet's event loops and
+// golang.org/x/sys/unix).
 package evloop

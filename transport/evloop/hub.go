@@ -14,14 +14,13 @@ import (
 // to the connection's driver, and keeps the set of live connections so that
 // closing the Listener or Client closes every session.
 //
-// Ownership: set, role, accepts and booted are fixed at construction; mu
+// Ownership: set, role and accepts are fixed at construction; mu
 // guards conns, closing and the closing of quit and gone; vecs is a pool.
 type hub struct {
 	gnet.BuiltinEventEngine
 	set     *settings
 	role    core.Role
 	accepts chan *core.Session // server: sessions for Accept
-	booted  chan gnet.Engine   // server: the engine, once, from OnBoot
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -43,17 +42,8 @@ func newHub(set *settings, role core.Role) *hub {
 	}
 	if role == core.RoleServer {
 		h.accepts = make(chan *core.Session, set.acceptBacklog)
-		h.booted = make(chan gnet.Engine, 1)
 	}
 	return h
-}
-
-// OnBoot implements gnet.EventHandler.
-func (h *hub) OnBoot(eng gnet.Engine) gnet.Action {
-	if h.booted != nil {
-		h.booted <- eng
-	}
-	return gnet.None
 }
 
 // OnOpen implements gnet.EventHandler: the connection becomes a session, or

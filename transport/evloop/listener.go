@@ -2,36 +2,38 @@ package evloop
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net"
-	"os"
 	"sync"
-
-	"github.com/panjf2000/gnet/v2"
+	"time"
 
 	"github.com/netmux/netmux/core"
 )
 
-// ErrClosed is returned by Accept after the Listener is closed and by Dial
-// after the Client is closed; errors.Is(err, net.ErrClosed) holds.
-var ErrClosed = fmt.Errorf("evloop: closed: %w", net.ErrClosed)
-
-// Listener accepts connections on gnet event loops and makes each one the
-// server side of a session. It is safe for concurrent use.
+// Listener accepts connections and runs each, as the server side of a
+// session, on gnet event loops. It is safe for concurrent use.
+//
+// One goroutine accepts (as gnet's own acceptor would) and hands each
+// connection to an event loop; Config.EventLoops goroutines serve all the
+// sessions.
 type Listener struct {
-	hub    *hub
-	eng    gnet.Engine
-	addr   net.Addr
-	done   chan struct{} // closed when the gnet engine has stopped
-	runErr error         // why it stopped, if it failed; set before done
-	once   sync.Once
+	nl      net.Listener
+	lp      *loops
+	closing chan struct{} // closed when Close starts
+	done    chan struct{} // closed when the accepting goroutine has exited
+	once    sync.Once
+	err     error // from stopping the loops; set in once
 }
 
-// Listen starts a gnet engine listening on addr and returns its Listener.
-// addr is "host:port" (TCP), or in gnet's form "tcp://host:port",
-// "tcp4://…", "tcp6://…" or "unix:///path/to/socket"; port 0 picks a free
-// port, which Addr reports. The engine runs Config.EventLoops event loops
-// plus one accepting goroutine, whatever the number of sessions.
+// Accept-error back-off, for errors such as running out of descriptors.
+const (
+	minAcceptDelay = 5 * time.Millisecond
+	maxAcceptDelay = time.Second
+)
+
+// Listen listens on addr and returns a Listener serving it. addr is
+// "host:port" (TCP), or "tcp://host:port", "tcp4://…", "tcp6://…" or
+// "unix:///path/to/socket"; port 0 picks a free port, which Addr reports.
 func Listen(addr string, cfg *Config) (*Listener, error) {
 	set, err := resolve(cfg)
 	if err != nil {
@@ -41,25 +43,54 @@ func Listen(addr string, cfg *Config) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := newHub(set, core.RoleServer)
-	l := &Listener{hub: h, done: make(chan struct{})}
-	go func() {
-		l.runErr = gnet.Run(h, network+"://"+address, set.gnetOptions()...)
-		close(l.done)
-	}()
-	select {
-	case l.eng = <-h.booted:
-	case <-l.done:
-		if l.runErr == nil {
-			l.runErr = ErrClosed
-		}
-		return nil, fmt.Errorf("evloop: listen %s: %w", addr, l.runErr)
+	nl, err := net.Listen(network, address)
+	if err != nil {
+		return nil, err
 	}
-	if l.addr, err = boundAddr(l.eng); err != nil {
-		l.stopEngine()
-		return nil, fmt.Errorf("evloop: listen %s: %w", addr, err)
+	lp, err := startLoops(set, core.RoleServer)
+	if err != nil {
+		nl.Close()
+		return nil, err
 	}
+	l := &Listener{nl: nl, lp: lp, closing: make(chan struct{}), done: make(chan struct{})}
+	go l.acceptLoop()
 	return l, nil
+}
+
+// acceptLoop hands every accepted connection to an event loop, until the
+// listener is closed.
+func (l *Listener) acceptLoop() {
+	defer close(l.done)
+	delay := time.Duration(0)
+	for {
+		nc, err := l.nl.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			delay = min(max(2*delay, minAcceptDelay), maxAcceptDelay)
+			l.lp.hub.set.log.Warn("evloop: accept failed; retrying", "err", err, "in", delay)
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-l.closing:
+				t.Stop()
+				return
+			}
+			continue
+		}
+		delay = 0
+		if !l.lp.enter() {
+			nc.Close()
+			return
+		}
+		// OnOpen queues the session for Accept, or refuses the connection
+		// when the backlog is full.
+		if _, err := l.lp.enroll(nc, &conn{hub: l.lp.hub}); err != nil {
+			l.lp.hub.set.log.Warn("evloop: connection not served", "err", err)
+		}
+		l.lp.leave()
+	}
 }
 
 // Accept waits for the next session a peer connects. It fails with
@@ -72,74 +103,37 @@ func (l *Listener) Accept() (*core.Session, error) {
 // the wait.
 func (l *Listener) AcceptSession(ctx context.Context) (*core.Session, error) {
 	select {
-	case <-l.hub.quit:
+	case <-l.closing:
 		return nil, ErrClosed
-	case <-l.done:
-		return nil, l.stoppedErr()
 	default:
 	}
 	select {
-	case s := <-l.hub.accepts:
+	case s := <-l.lp.hub.accepts:
 		return s, nil
-	case <-l.hub.quit:
+	case <-l.closing:
 		return nil, ErrClosed
-	case <-l.done:
-		return nil, l.stoppedErr()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-// stoppedErr is Accept's error once the engine has stopped.
-func (l *Listener) stoppedErr() error {
-	if l.runErr != nil {
-		return fmt.Errorf("evloop: event loops stopped: %w", l.runErr)
-	}
-	return ErrClosed
-}
-
 // Addr returns the address the Listener is bound to.
-func (l *Listener) Addr() net.Addr { return l.addr }
+func (l *Listener) Addr() net.Addr { return l.nl.Addr() }
 
 // NumSessions returns the number of sessions whose connection is open,
 // accepted or not.
-func (l *Listener) NumSessions() int { return l.hub.live() }
+func (l *Listener) NumSessions() int { return l.lp.hub.live() }
 
 // Close stops accepting, closes every session it made (each sends GoAway
 // and gets up to its WriteTimeout to flush), stops the event loops and
-// returns once all of them have exited. It is idempotent.
+// returns once they and the accepting goroutine have exited. It is
+// idempotent.
 func (l *Listener) Close() error {
 	l.once.Do(func() {
-		l.hub.shutdown()
-		l.stopEngine()
+		close(l.closing)
+		l.nl.Close()
+		<-l.done
+		l.err = l.lp.close()
 	})
-	return nil
-}
-
-// stopEngine tells gnet to stop and waits until Run has returned: every
-// event loop has exited and closed its connections.
-func (l *Listener) stopEngine() {
-	// Stop with a context that is already done only asks the engine to
-	// stop (gnet's own wait polls every 500ms); waiting for Run is exact.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = l.eng.Stop(ctx)
-	<-l.done
-}
-
-// boundAddr returns the address of the engine's listening socket (the port
-// chosen for port 0).
-func boundAddr(eng gnet.Engine) (net.Addr, error) {
-	fd, err := eng.Dup()
-	if err != nil {
-		return nil, err
-	}
-	f := os.NewFile(uintptr(fd), "gnet-listener")
-	defer f.Close()
-	ln, err := net.FileListener(f)
-	if err != nil {
-		return nil, err
-	}
-	defer ln.Close()
-	return ln.Addr(), nil
+	return l.err
 }

@@ -16,8 +16,9 @@ import (
 // gnet's outbound queue is unbounded and gnet says nothing when it drains,
 // so the driver bounds it itself: past Config.MaxOutboundBuffer it stops
 // taking frames from the session (Write then waits at the session's
-// MaxSendBuffer, and a keepalive ping waits too) and polls the queue with a
-// timer until it shrinks. If it does not shrink at all for the session's
+// MaxSendBuffer, and control frames keep their place ahead of data) and
+// polls the queue with a timer, and whenever bytes arrive, until it
+// shrinks. If it does not shrink at all for the session's
 // WriteTimeout, the peer has stopped reading and the session ends. A
 // closing connection polls the same way until the queue is empty, then
 // half-closes and waits for the peer to close (see drain), all within
@@ -30,7 +31,7 @@ const (
 	// gnet's queue looks at it again: soon while it drains, backing off
 	// while it does not.
 	minPollGap = time.Millisecond
-	maxPollGap = 64 * time.Millisecond
+	maxPollGap = 16 * time.Millisecond
 )
 
 var errPeerNotReading = errors.New("evloop: peer stopped reading: outbound queue full and not draining for WriteTimeout")

@@ -85,8 +85,8 @@ func (l *Listener) acceptLoop() {
 			return
 		}
 		// OnOpen queues the session for Accept, or refuses the connection
-		// when the backlog is full.
-		if _, err := l.lp.enroll(nc, &conn{hub: l.lp.hub}); err != nil {
+		// (and logs why) when the backlog is full.
+		if _, err := l.lp.enroll(nc, &conn{hub: l.lp.hub}); err != nil && !errors.Is(err, errNotRegistered) {
 			l.lp.hub.set.log.Warn("evloop: connection not served", "err", err)
 		}
 		l.lp.leave()

@@ -62,9 +62,9 @@ func (d *conn) Wake() {
 }
 
 // Close implements core.Driver. It returns at once; on the event loop, the
-// frames still queued are written, gnet's outbound queue is given up to the
-// session's WriteTimeout to drain (gnet's own Close would drop it), and the
-// connection is closed.
+// frames still queued are written, and the connection is closed once gnet's
+// outbound queue has drained and the peer has closed its side, or after the
+// session's WriteTimeout (see drain).
 func (d *conn) Close() error {
 	if d.closeReq.CompareAndSwap(false, true) {
 		d.toLoop()

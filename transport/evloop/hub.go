@@ -14,8 +14,8 @@ import (
 // to the connection's driver, and keeps the set of live connections so that
 // closing the Listener or Client closes every session.
 //
-// Ownership: set, role and accepts are fixed at construction; mu
-// guards conns, closing and the closing of quit and gone; vecs is a pool.
+// Ownership: set, role and accepts are fixed at construction; mu guards
+// conns, closing and the closing of gone; vecs is a pool.
 type hub struct {
 	gnet.BuiltinEventEngine
 	set     *settings
@@ -25,7 +25,6 @@ type hub struct {
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
 	closing bool
-	quit    chan struct{} // closed when closing starts
 	gone    chan struct{} // closed once closing and conns is empty
 
 	vecs sync.Pool // *[][]byte scratch for Output batches
@@ -36,7 +35,6 @@ func newHub(set *settings, role core.Role) *hub {
 		set:   set,
 		role:  role,
 		conns: make(map[*conn]struct{}),
-		quit:  make(chan struct{}),
 		gone:  make(chan struct{}),
 		vecs:  sync.Pool{New: func() any { return new([][]byte) }},
 	}
@@ -57,23 +55,24 @@ func (h *hub) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	}
 	d.opened(c)
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing || h.accepts != nil && len(h.accepts) == cap(h.accepts) {
+	closing, full := h.closing, h.accepts != nil && len(h.accepts) == cap(h.accepts)
+	if !closing && !full {
+		// The configuration was validated, so NewEngine cannot fail.
+		if eng, err := core.NewEngine(d, h.role, &h.set.sess); err == nil {
+			d.eng = eng
+			h.conns[d] = struct{}{}
+			if h.accepts != nil {
+				h.accepts <- eng.Session() // room checked above; only OnOpen sends, under mu
+			}
+		}
+	}
+	h.mu.Unlock()
+	if d.eng == nil {
 		c.SetContext(nil)
-		h.set.log.Warn("evloop: connection refused", "remote", d.raddr, "closing", h.closing)
+		h.set.log.Warn("evloop: connection refused", "remote", d.raddr, "closing", closing, "backlogFull", full)
 		return nil, gnet.Close
 	}
-	eng, err := core.NewEngine(d, h.role, &h.set.sess)
-	if err != nil { // the configuration was validated: cannot happen
-		c.SetContext(nil)
-		return nil, gnet.Close
-	}
-	d.eng = eng
 	c.SetContext(d)
-	h.conns[d] = struct{}{}
-	if h.accepts != nil {
-		h.accepts <- eng.Session() // room checked above; only OnOpen sends, under mu
-	}
 	return nil, gnet.None
 }
 
@@ -115,7 +114,6 @@ func (h *hub) shutdown() {
 		return
 	}
 	h.closing = true
-	close(h.quit)
 	sessions := make([]*core.Session, 0, len(h.conns))
 	for d := range h.conns {
 		sessions = append(sessions, d.eng.Session())

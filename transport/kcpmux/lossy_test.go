@@ -59,6 +59,7 @@ func pairOverLink(t testing.TB, cfg *Config, loss float64, delay time.Duration) 
 // 10% of packets each way and delays the rest 20 ms: every byte must arrive,
 // checked by SHA-256 digests the server sends back.
 func TestLossyBulk(t *testing.T) {
+	t.Parallel() // with TestConformance, after the tests that count goroutines
 	const streams = 16
 	size := 4 << 20
 	if testing.Short() {

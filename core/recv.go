@@ -72,7 +72,7 @@ func (st *Stream) consumed(n int, state uint32) {
 		return // no more data will come, or not enough consumed yet
 	}
 	s := st.sess
-	inc := st.flow.Grant(time.Now(), time.Duration(s.rtt.Load()))
+	inc := st.flow.Grant(time.Now(), time.Duration(s.rtt.Load()), st.ring.Buffered())
 	if inc == 0 {
 		return
 	}

@@ -46,10 +46,10 @@ func (b *Budget) Available() int64 { return b.avail.Load() }
 // Credit goes back as the application consumes data: once the bytes read
 // since the last update reach half the window, Grant returns them all as
 // one increment (the rule the Rust crate follows, so the wire looks the
-// same). If that half window was consumed within two round trips, the
-// sender is being held back by the window, not by the reader: the window
-// doubles, up to Max and as far as the session Budget allows, and the extra
-// is added to the increment.
+// same). If that half window was consumed within two round trips while the
+// reader kept up, the sender is being held back by the window, not by the
+// reader: the window doubles, up to Max and as far as the session Budget
+// allows, and the extra is added to the increment.
 type Receiver struct {
 	Window   uint32 // current window size in bytes
 	Max      uint32 // ceiling for auto-tuning; Window never exceeds it
@@ -75,8 +75,15 @@ func (r *Receiver) Add(n int) bool {
 
 // Grant returns the increment to send now that Add reported one due, at
 // time now with rtt the session's round-trip estimate (0 if unknown, then
-// 1ms is assumed). It returns 0 if nothing was consumed.
-func (r *Receiver) Grant(now time.Time, rtt time.Duration) uint32 {
+// 1ms is assumed) and unread the bytes received but not yet consumed. It
+// returns 0 if nothing was consumed.
+//
+// The window grows only if the half window went within two round trips and
+// the reader keeps up (unread is at most a quarter window): then the sender
+// is held back by the window, not by the reader, and more credit buys
+// throughput. A reader that lets data pile up gets no more window whatever
+// the RTT estimate says, so a delayed ping cannot inflate its buffers.
+func (r *Receiver) Grant(now time.Time, rtt time.Duration, unread int) uint32 {
 	inc := r.unacked
 	if inc == 0 {
 		return 0
@@ -85,7 +92,7 @@ func (r *Receiver) Grant(now time.Time, rtt time.Duration) uint32 {
 	if rtt <= 0 {
 		rtt = time.Millisecond
 	}
-	if now.Sub(r.lastSent) < 2*rtt && r.Window < r.Max && r.budget != nil {
+	if now.Sub(r.lastSent) < 2*rtt && unread <= int(r.Window/4) && r.Window < r.Max && r.budget != nil {
 		want := int64(min(uint64(r.Window), uint64(r.Max-r.Window)))
 		if got := r.budget.take(want); got > 0 && r.hold(got) {
 			r.Window += uint32(got)

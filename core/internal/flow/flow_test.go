@@ -24,15 +24,15 @@ func TestHalfWindowRule(t *testing.T) {
 	if !r.Add(1) {
 		t.Fatal("no increment due after exactly half the window")
 	}
-	if got := r.Grant(t0.Add(time.Second), 0); got != 128<<10 {
+	if got := r.Grant(t0.Add(time.Second), 0, 0); got != 128<<10 {
 		t.Fatalf("increment %#x, want 0x20000 (golden window_update_128k)", got)
 	}
 	// The whole count since the last update goes back, not just half.
 	r.Add(128<<10 + 5)
-	if got := r.Grant(t0.Add(2*time.Second), 0); got != 128<<10+5 {
+	if got := r.Grant(t0.Add(2*time.Second), 0, 0); got != 128<<10+5 {
 		t.Fatalf("increment %#x, want 0x20005 (golden window_update_odd)", got)
 	}
-	if got := r.Grant(t0.Add(3*time.Second), 0); got != 0 {
+	if got := r.Grant(t0.Add(3*time.Second), 0, 0); got != 0 {
 		t.Fatalf("increment with nothing consumed: %d", got)
 	}
 }
@@ -47,7 +47,7 @@ func TestGrowsWhenWindowLimited(t *testing.T) {
 	for range 10 {
 		now = now.Add(rtt) // half a window per round trip: the sender waits on credit
 		r.Add(int(r.Window / 2))
-		inc := r.Grant(now, rtt)
+		inc := r.Grant(now, rtt, 0)
 		if inc < r.Window/2 {
 			t.Fatalf("increment %d smaller than the consumed half window", inc)
 		}
@@ -81,12 +81,29 @@ func TestNoGrowthWhenReaderIsSlow(t *testing.T) {
 	for range 5 {
 		now = now.Add(100 * time.Millisecond) // far slower than 2 RTT
 		r.Add(int(r.Window / 2))
-		if inc := r.Grant(now, time.Millisecond); inc != initial/2 {
+		if inc := r.Grant(now, time.Millisecond, 0); inc != initial/2 {
 			t.Fatalf("increment %d, want exactly the consumed %d", inc, initial/2)
 		}
 	}
 	if r.Window != initial || b.Available() != 64<<20 {
 		t.Fatalf("window grew for a slow reader: %d", r.Window)
+	}
+}
+
+func TestNoGrowthWhenDataPilesUp(t *testing.T) {
+	b := NewBudget(64 << 20)
+	var r Receiver
+	r.Init(initial, 16<<20, b, t0)
+	// Fast consumption by the clock, but a quarter window and more is still
+	// unread: the reader is the bottleneck (or the RTT estimate is too
+	// high), so more window would only buffer more.
+	r.Add(initial / 2)
+	if inc := r.Grant(t0.Add(time.Microsecond), time.Millisecond, initial/4+1); inc != initial/2 {
+		t.Fatalf("increment %d, want exactly the consumed %d", inc, initial/2)
+	}
+	r.Add(initial / 2)
+	if inc := r.Grant(t0.Add(2*time.Microsecond), time.Millisecond, initial/4); inc != initial/2+initial {
+		t.Fatalf("increment %d with the reader keeping up, want %d (window doubled)", inc, initial/2+initial)
 	}
 }
 
@@ -100,7 +117,7 @@ func TestBudgetCapsGrowth(t *testing.T) {
 		now = now.Add(time.Microsecond)
 		for _, r := range []*Receiver{&r1, &r2} {
 			r.Add(int(r.Window / 2))
-			r.Grant(now, time.Millisecond)
+			r.Grant(now, time.Millisecond, 0)
 		}
 	}
 	grown := int64(r1.Window+r2.Window) - 2*initial
@@ -121,7 +138,7 @@ func TestReleaseRacesGrowth(t *testing.T) {
 		for range 1000 {
 			now = now.Add(time.Nanosecond)
 			r.Add(int(r.Window / 2))
-			r.Grant(now, time.Millisecond)
+			r.Grant(now, time.Millisecond, 0)
 		}
 	}()
 	r.Release()

@@ -46,8 +46,10 @@ func implementations() []impl {
 	return []impl{
 		{name: "netmux", pair: overTCP(netmuxEnds())},
 		{name: "netmux-gnet", pair: netmuxGnetPairs()},
+		{name: "netmux-kcp", pair: netmuxKCPPair},
 		{name: "smux", pair: overTCP(smuxEnds(1))},
 		{name: "smux-v2", pair: overTCP(smuxEnds(2))},
+		{name: "smux-kcp", pair: smuxKCPPair},
 		{name: "yamux", pair: overTCP(yamuxEnds())},
 		{name: "go-yamux", pair: overTCP(goYamuxEnds())},
 		{name: "tcp", pair: tcpPair, connPerStream: true},

@@ -49,6 +49,7 @@ func registry() []transport {
 		{"tcp", listenTCP, dialTCP},
 		{"tls", listenTLS, dialTLS},
 		{"gnet", listenGnet, dialGnet},
+		{"kcp", listenKCP, dialKCP},
 	}
 }
 

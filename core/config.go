@@ -98,6 +98,9 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// discardLogger is shared by every session without a Logger.
+var discardLogger = slog.New(slog.DiscardHandler)
+
 // resolve returns a validated copy of cfg, or of the defaults if cfg is nil.
 func resolve(cfg *Config) (Config, error) {
 	if cfg == nil {
@@ -108,7 +111,7 @@ func resolve(cfg *Config) (Config, error) {
 		return Config{}, err
 	}
 	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
+		c.Logger = discardLogger
 	}
 	return c, nil
 }

@@ -183,8 +183,10 @@ func (s *Session) remoteGoAway(code frame.ErrorCode) {
 	if s.goAwayRecv == nil {
 		s.goAwayRecv = err
 	}
+	if s.openWaits > 0 {
+		notify(s.openSlot) // waiting openers now fail
+	}
 	s.mu.Unlock()
-	notify(s.openSlot)
 	if code != frame.CodeNormal {
 		s.end(err, nil)
 	}

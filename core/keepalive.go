@@ -13,28 +13,48 @@ import (
 // ends with GoAway(Timeout). No new ping goes out while one waits for that
 // proof, so a short interval never postpones the timeout. A ping that
 // cannot even be written within the timeout (the peer stopped reading) ends
-// the session the same way. Two timers, no goroutine. The first ping goes
+// the session the same way. One timer, no goroutine. The first ping goes
 // out at start, to learn the round-trip time.
 
-// startKeepAlive sends the first ping and arms the interval timer.
+// startKeepAlive sends the first ping and arms the timer.
 func (s *Session) startKeepAlive() {
-	s.keepalive = time.AfterFunc(s.cfg.KeepAliveInterval, s.keepAliveTick)
-	s.kaCheck = time.AfterFunc(time.Hour, s.keepAliveCheck)
-	s.kaCheck.Stop()
 	s.sendKeepAlivePing()
+	// Assigned before it can fire: keepAliveFire re-arms it.
+	s.keepalive = time.AfterFunc(time.Hour, s.keepAliveFire)
+	s.keepalive.Reset(s.keepAliveFirstCheck())
 }
 
-func (s *Session) keepAliveTick() {
+// keepAliveFirstCheck is how long after a ping the timer looks again.
+func (s *Session) keepAliveFirstCheck() time.Duration {
+	return min(s.cfg.KeepAliveInterval, s.cfg.KeepAliveTimeout)
+}
+
+// keepAliveFire runs on the timer: it ends a session whose last ping went
+// unanswered for the timeout, sends the next ping when the interval is up,
+// and re-arms itself for whichever comes first.
+func (s *Session) keepAliveFire() {
 	if s.IsClosed() {
 		return
 	}
-	// While the last ping waits for a sign of life its deadline stands: a
-	// new ping would postpone it for ever when the interval is shorter
-	// than the timeout.
-	if !s.keepAlivePending() {
-		s.sendKeepAlivePing()
+	now := s.now()
+	if s.keepAlivePending() {
+		from := s.kaWritten.Load()
+		if from == 0 {
+			from = s.kaQueued.Load() // not even written yet
+		}
+		if left := from + int64(s.cfg.KeepAliveTimeout) - now; left > 0 {
+			s.keepalive.Reset(time.Duration(left))
+			return
+		}
+		s.fail(frame.CodeTimeout, errKeepAlive)
+		return
 	}
-	s.keepalive.Reset(s.cfg.KeepAliveInterval)
+	if left := s.kaQueued.Load() + int64(s.cfg.KeepAliveInterval) - now; left > 0 {
+		s.keepalive.Reset(time.Duration(left))
+		return
+	}
+	s.sendKeepAlivePing()
+	s.keepalive.Reset(s.keepAliveFirstCheck())
 }
 
 // keepAlivePending reports whether no inbound frame has arrived since the
@@ -44,9 +64,8 @@ func (s *Session) keepAlivePending() bool {
 	return s.lastRecv.Load() <= s.kaQueued.Load()
 }
 
-// sendKeepAlivePing queues a ping and starts its timeout. The previous
-// keepalive ping is forgotten: a peer proved alive by other frames need not
-// reply to it.
+// sendKeepAlivePing queues a ping. The previous keepalive ping is
+// forgotten: a peer proved alive by other frames need not reply to it.
 func (s *Session) sendKeepAlivePing() {
 	old := s.kaPing.Load()
 	v, ok := s.newPing(nil)
@@ -59,27 +78,7 @@ func (s *Session) sendKeepAlivePing() {
 	s.kaPing.Store(v)
 	s.kaWritten.Store(0)
 	s.kaQueued.Store(s.now())
-	s.kaCheck.Reset(s.cfg.KeepAliveTimeout)
 	s.queueCtrl(frame.Header{Type: frame.TypePing, Length: v})
-}
-
-// keepAliveCheck runs KeepAliveTimeout after the last keepalive ping was
-// queued or written.
-func (s *Session) keepAliveCheck() {
-	if s.IsClosed() {
-		return
-	}
-	if !s.keepAlivePending() {
-		return // heard from the peer since the ping was queued
-	}
-	written := s.kaWritten.Load()
-	if written != 0 {
-		if left := written + int64(s.cfg.KeepAliveTimeout) - s.now(); left > 0 {
-			s.kaCheck.Reset(time.Duration(left))
-			return
-		}
-	}
-	s.fail(frame.CodeTimeout, errKeepAlive)
 }
 
 // newPing registers a ping and returns its value; false if the session ended.
@@ -106,9 +105,8 @@ func (s *Session) pingsWritten(vals []uint32) {
 	s.mu.Unlock()
 	ka := s.kaPing.Load()
 	for _, v := range vals {
-		if v == ka && s.kaCheck != nil {
+		if v == ka && s.cfg.KeepAliveInterval > 0 {
 			s.kaWritten.Store(max(s.now(), 1))
-			s.kaCheck.Reset(s.cfg.KeepAliveTimeout)
 		}
 	}
 }

@@ -42,9 +42,12 @@ type Session struct {
 	drainWaits int // Shutdown calls waiting for the table to empty
 
 	backlog  []*Stream     // peer-opened streams not yet accepted, oldest first
-	openSlot chan struct{} // signalled when an unacked open is resolved
-	drained  chan struct{} // signalled when a stream leaves the table
 	accepted chan struct{} // signalled when the backlog gains a stream
+	// Made by the first waiter; most sessions never need them.
+	openSlot  chan struct{} // signalled when an unacked open is resolved
+	drained   chan struct{} // signalled when a stream leaves the table
+	driverOut chan struct{} // closed once the driver is closed
+	driverGone bool         // the driver is closed
 
 	// outbound
 	sendMu      sync.Mutex
@@ -68,11 +71,9 @@ type Session struct {
 	endOnce   sync.Once
 	err       error         // why it ended; written before done is closed
 	closeOnce sync.Once     // closes the driver
-	driverOut chan struct{} // closed once the driver is closed
 	lastRecv  atomic.Int64  // ns since epoch of the last inbound bytes
 	rtt       atomic.Int64  // smoothed round-trip time in ns, 0 if unknown
-	keepalive *time.Timer   // interval between keepalive pings
-	kaCheck   *time.Timer   // keepalive timeout
+	keepalive *time.Timer   // next keepalive ping or timeout check
 	kaPing    atomic.Uint32 // value of the last keepalive ping
 	kaWritten atomic.Int64  // when it was written (ns since epoch), 0 if not yet
 	kaQueued  atomic.Int64  // when it was queued (ns since epoch)
@@ -108,11 +109,8 @@ func newSession(d Driver, role Role, c Config) *Session {
 		streams:   make(map[uint32]*Stream),
 		nextID:    1,
 		pings:     make(map[uint32]*pingWait),
-		openSlot:  make(chan struct{}, 1),
-		drained:   make(chan struct{}, 1),
 		accepted:  make(chan struct{}, 1),
 		done:      make(chan struct{}),
-		driverOut: make(chan struct{}),
 	}
 	if role == RoleServer {
 		s.nextID = 2
@@ -145,10 +143,14 @@ func (s *Session) OpenStream(ctx context.Context) (*Stream, error) {
 			break
 		}
 		s.openWaits++
+		if s.openSlot == nil {
+			s.openSlot = make(chan struct{}, 1)
+		}
+		slot := s.openSlot
 		s.mu.Unlock()
 		var err error
 		select {
-		case <-s.openSlot:
+		case <-slot:
 		case <-s.done:
 		case <-ctx.Done():
 			err = ctx.Err()
@@ -346,6 +348,10 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	first := !s.goAwaySent
 	s.goAwaySent = true
 	s.drainWaits++
+	if s.drained == nil {
+		s.drained = make(chan struct{}, 1)
+	}
+	drained := s.drained
 	s.mu.Unlock()
 	if first {
 		s.queueCtrl(frame.Header{Type: frame.TypeGoAway, Length: uint32(frame.CodeNormal)})
@@ -353,7 +359,7 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	var err error
 	for err == nil && s.NumStreams() > 0 {
 		select {
-		case <-s.drained:
+		case <-drained:
 		case <-s.done:
 			s.mu.Lock()
 			s.drainWaits--
@@ -372,9 +378,17 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	if err == nil {
 		// Returning earlier would let the caller close what carries the
 		// transport (a process, a shared UDP socket) under the last frames.
-		select {
-		case <-s.driverOut:
-		case <-ctx.Done():
+		s.mu.Lock()
+		if s.driverOut == nil && !s.driverGone {
+			s.driverOut = make(chan struct{})
+		}
+		out, gone := s.driverOut, s.driverGone
+		s.mu.Unlock()
+		if !gone {
+			select {
+			case <-out:
+			case <-ctx.Done():
+			}
 		}
 	}
 	return err
@@ -414,7 +428,6 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 		s.mu.Unlock()
 		if s.keepalive != nil {
 			s.keepalive.Stop()
-			s.kaCheck.Stop()
 		}
 		for _, st := range streams {
 			st.sessionEnded()
@@ -441,7 +454,12 @@ func (s *Session) closeDriver() {
 			t.Stop()
 		}
 		s.drv.Close()
-		close(s.driverOut)
+		s.mu.Lock()
+		s.driverGone = true
+		if s.driverOut != nil {
+			close(s.driverOut)
+		}
+		s.mu.Unlock()
 	})
 }
 
@@ -450,7 +468,15 @@ func (s *Session) transportClosed(err error) {
 	if err == nil {
 		err = io.EOF
 	}
-	s.end(&transportError{cause: err}, nil)
+	s.mu.Lock()
+	ga := s.goAwayRecv
+	s.mu.Unlock()
+	if ga != nil {
+		// The peer said goodbye first: that is why the session ended.
+		s.end(ga, nil)
+	} else {
+		s.end(&transportError{cause: err}, nil)
+	}
 	s.closeDriver()
 }
 

@@ -44,10 +44,10 @@ type Session struct {
 	backlog  []*Stream     // peer-opened streams not yet accepted, oldest first
 	accepted chan struct{} // signalled when the backlog gains a stream
 	// Made by the first waiter; most sessions never need them.
-	openSlot  chan struct{} // signalled when an unacked open is resolved
-	drained   chan struct{} // signalled when a stream leaves the table
-	driverOut chan struct{} // closed once the driver is closed
-	driverGone bool         // the driver is closed
+	openSlot   chan struct{} // signalled when an unacked open is resolved
+	drained    chan struct{} // signalled when a stream leaves the table
+	driverOut  chan struct{} // closed once the driver is closed
+	driverGone bool          // the driver is closed
 
 	// outbound
 	sendMu      sync.Mutex
@@ -100,17 +100,17 @@ func Server(conn io.ReadWriteCloser, cfg *Config) (*Session, error) {
 
 func newSession(d Driver, role Role, c Config) *Session {
 	s := &Session{
-		cfg:       c,
-		role:      role,
-		drv:       d,
-		log:       c.Logger,
-		epoch:     time.Now(),
-		budget:    flow.NewBudget(int64(c.MaxSessionWindow)),
-		streams:   make(map[uint32]*Stream),
-		nextID:    1,
-		pings:     make(map[uint32]*pingWait),
-		accepted:  make(chan struct{}, 1),
-		done:      make(chan struct{}),
+		cfg:      c,
+		role:     role,
+		drv:      d,
+		log:      c.Logger,
+		epoch:    time.Now(),
+		budget:   flow.NewBudget(int64(c.MaxSessionWindow)),
+		streams:  make(map[uint32]*Stream),
+		nextID:   1,
+		pings:    make(map[uint32]*pingWait),
+		accepted: make(chan struct{}, 1),
+		done:     make(chan struct{}),
 	}
 	if role == RoleServer {
 		s.nextID = 2

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -471,8 +472,9 @@ func (s *Session) transportClosed(err error) {
 	s.mu.Lock()
 	ga := s.goAwayRecv
 	s.mu.Unlock()
-	if ga != nil {
-		// The peer said goodbye first: that is why the session ended.
+	if ga != nil && errors.Is(err, io.EOF) {
+		// The peer said goodbye, then closed cleanly: its GoAway is why
+		// the session ended. A reset is reported as such.
 		s.end(ga, nil)
 	} else {
 		s.end(&transportError{cause: err}, nil)

@@ -2,11 +2,13 @@
 //
 // Two kinds of buffer, two pools:
 //
-//   - Variable-size byte buffers (Get/Put) come from
+//   - Variable-size byte buffers (Pool) come from
 //     github.com/valyala/bytebufferpool. They hold coalesced outbound frames,
 //     whose size varies from one 12-byte control frame to a few frames of
 //     payload; bytebufferpool calibrates to the sizes actually seen and drops
-//     the rare outlier instead of letting it pin memory.
+//     the rare outlier instead of letting it pin memory. Keep one Pool per
+//     kind of use: in a shared one, the many tiny control buffers would make
+//     every data buffer an outlier, dropped and reallocated each time.
 //   - Fixed-size chunks (GetChunk/PutChunk) back the per-stream receive
 //     rings and read buffers. Their size never varies, so a plain sync.Pool
 //     recycles every one of them; bytebufferpool's calibration would discard
@@ -22,14 +24,16 @@ import (
 // Buffer is a variable-size pooled byte buffer; append to its B field.
 type Buffer = bytebufferpool.ByteBuffer
 
-var buffers bytebufferpool.Pool
+// Pool is a pool of variable-size Buffers that calibrates to the sizes it
+// sees. The zero value is ready to use.
+type Pool struct{ p bytebufferpool.Pool }
 
 // Get returns an empty Buffer. Return it with Put when no slice of it is in
 // use any more.
-func Get() *Buffer { return buffers.Get() }
+func (p *Pool) Get() *Buffer { return p.p.Get() }
 
 // Put returns b to the pool. b must not be used afterwards.
-func Put(b *Buffer) { buffers.Put(b) }
+func (p *Pool) Put(b *Buffer) { p.p.Put(b) }
 
 // ChunkSize is the size of a Chunk: 16 KiB, a quarter of a default frame,
 // large enough that bulk copies are efficient, small enough that a stream

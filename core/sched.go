@@ -10,6 +10,10 @@ import (
 // frameBuf holds encoded frames: a pooled, variable-size buffer.
 type frameBuf = bufpool.Buffer
 
+// Control frames and stream data calibrate separate pools: 12-byte control
+// batches would otherwise make every data buffer an outlier to drop.
+var ctrlBufs, dataBufs bufpool.Pool
+
 const (
 	// batchLimit is roughly how many data bytes one Output hands the
 	// driver: large enough for few system calls, small enough that control
@@ -58,7 +62,7 @@ func (s *Session) queueCtrlForce(h frame.Header) {
 
 func (s *Session) appendCtrlLocked(h frame.Header) {
 	if s.ctrl == nil {
-		s.ctrl = bufpool.Get()
+		s.ctrl = ctrlBufs.Get()
 	}
 	h.Version = frame.Version
 	s.ctrl.B = frame.AppendHeader(s.ctrl.B, h)
@@ -81,13 +85,13 @@ func (s *Session) output(dst [][]byte) [][]byte {
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
 	s.outPending.Store(false)
-	if len(s.inflight) > 0 {
+	if len(s.inflight) > 0 || s.ctrlOut != nil {
 		return dst // the previous batch is not Written yet
 	}
 	if s.ctrl != nil {
 		s.inflightLen += len(s.ctrl.B)
 		dst = append(dst, s.ctrl.B)
-		s.inflight = append(s.inflight, s.ctrl)
+		s.ctrlOut = s.ctrl
 		s.ctrl = nil
 		s.pingsOut = append(s.pingsOut, s.pingsQueued...)
 		s.pingsQueued = s.pingsQueued[:0]
@@ -127,8 +131,12 @@ func (s *Session) output(dst [][]byte) [][]byte {
 // written releases the last batch, or ends the session if writing failed.
 func (s *Session) written(err error) {
 	s.sendMu.Lock()
+	if s.ctrlOut != nil {
+		ctrlBufs.Put(s.ctrlOut)
+		s.ctrlOut = nil
+	}
 	for i, b := range s.inflight {
-		bufpool.Put(b)
+		dataBufs.Put(b)
 		s.inflight[i] = nil
 	}
 	s.inflight = s.inflight[:0]
@@ -160,7 +168,7 @@ func (s *Session) dropQueuedData() {
 	for _, st := range s.ready {
 		st.inReady = false
 		if st.out != nil {
-			bufpool.Put(st.out)
+			dataBufs.Put(st.out)
 			st.out = nil
 		}
 	}

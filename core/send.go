@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"os"
 
-	"github.com/netmux/netmux/bufpool"
 	"github.com/netmux/netmux/core/frame"
 )
 
@@ -101,7 +100,7 @@ func (st *Stream) appendDataLocked(p []byte) {
 func (st *Stream) appendFrameLocked(flags frame.Flags) {
 	s := st.sess
 	if st.out == nil {
-		st.out = bufpool.Get()
+		st.out = dataBufs.Get()
 	}
 	st.lastHdr = len(st.out.B)
 	st.out.B = frame.AppendHeader(st.out.B, frame.Header{

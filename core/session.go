@@ -56,7 +56,8 @@ type Session struct {
 	ready       []*Stream   // streams with data queued, in round-robin order
 	queued      int         // bytes in streams' out buffers
 	spaceWaits  []*Stream   // writers waiting for MaxSendBuffer space
-	inflight    []*frameBuf // buffers handed to the driver, not yet written
+	ctrlOut     *frameBuf   // control frames handed to the driver, not yet written
+	inflight    []*frameBuf // stream buffers handed to the driver, not yet written
 	inflightLen int         // bytes in inflight
 	pingsQueued []uint32    // ping requests in ctrl
 	pingsOut    []uint32    // ping requests in inflight
@@ -440,7 +441,7 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 		s.kick()
 		// If nothing is queued or in flight the driver can go now.
 		s.sendMu.Lock()
-		idle := s.ctrl == nil && len(s.inflight) == 0 && len(s.ready) == 0
+		idle := s.ctrl == nil && s.ctrlOut == nil && len(s.inflight) == 0 && len(s.ready) == 0
 		s.sendMu.Unlock()
 		if idle {
 			s.closeDriver()

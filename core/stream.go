@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/netmux/netmux/bufpool"
 	"github.com/netmux/netmux/core/frame"
 	"github.com/netmux/netmux/core/internal/flow"
 	"github.com/netmux/netmux/core/internal/ring"
@@ -161,7 +160,7 @@ func (st *Stream) reset(local bool) {
 	s.sendMu.Lock()
 	if st.out != nil {
 		s.queued -= len(st.out.B)
-		bufpool.Put(st.out)
+		dataBufs.Put(st.out)
 		st.out, st.lastHdr = nil, -1
 	}
 	// A stream we opened whose SYN never left needs no RST: the peer

@@ -3,7 +3,6 @@ package kcpmux
 import (
 	"context"
 	"io"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -58,31 +57,31 @@ func TestVectoredWrites(t *testing.T) {
 	defer client.Close()
 	server := acceptWithPing(t, ctx, ln, client)
 
+	const streams, writes, size = 8, 200, 1024
+	received := make(chan int64, streams)
 	go func() {
-		for {
+		for range streams {
 			s, err := server.AcceptStream(ctx)
 			if err != nil {
 				return
 			}
 			go func() {
 				defer s.Close()
-				io.Copy(io.Discard, s)
+				n, _ := io.Copy(io.Discard, s)
+				received <- n
 			}()
 		}
 	}()
-	var wg sync.WaitGroup
-	for i := range 8 {
-		wg.Add(1)
+	for i := range streams {
 		go func() {
-			defer wg.Done()
 			s, err := client.OpenStream(ctx)
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			defer s.Close()
-			p := payload(uint64(i), 1024)
-			for range 200 {
+			p := payload(uint64(i), size)
+			for range writes {
 				if _, err := s.Write(p); err != nil {
 					t.Error(err)
 					return
@@ -90,7 +89,18 @@ func TestVectoredWrites(t *testing.T) {
 			}
 		}()
 	}
-	wg.Wait()
+	// Everything written has been through the driver once the server has
+	// read every stream to its end.
+	for range streams {
+		select {
+		case n := <-received:
+			if n != writes*size {
+				t.Fatalf("server read %d bytes of a stream; want %d", n, writes*size)
+			}
+		case <-ctx.Done():
+			t.Fatal("streams not received")
+		}
+	}
 	if cc.vectored.Load() == 0 {
 		t.Fatalf("no vectored writes (%d single writes)", cc.single.Load())
 	}

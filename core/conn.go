@@ -109,6 +109,7 @@ func (d *connDriver) readLoop() {
 		if n > 0 {
 			used, ierr := d.eng.Input(buf[:have])
 			if ierr != nil {
+				d.drain(buf)
 				break
 			}
 			have = copy(buf, buf[used:have]) // at most a partial header
@@ -133,6 +134,19 @@ func (d *connDriver) readLoop() {
 	}
 	if large != nil {
 		bufpool.PutLarge(large)
+	}
+}
+
+// drain reads and drops whatever the peer still sends once the session has
+// ended, until the engine closes the connection. A peer blocked writing to
+// us (a synchronous pipe, a full socket) could otherwise not take our
+// final GoAway, and closing a TCP socket with unread data resets it, which
+// may destroy that GoAway in the peer's receive buffer.
+func (d *connDriver) drain(buf []byte) {
+	for {
+		if _, err := d.conn.Read(buf); err != nil {
+			return
+		}
 	}
 }
 

@@ -31,7 +31,9 @@ func TestRawPingFlood(t *testing.T) {
 			}
 			break
 		}
-		if sent > limit {
+		// Once it has given up it only drains the transport (dropping
+		// the bytes) until WriteTimeout closes it.
+		if sent > limit && !p.sess.IsClosed() {
 			t.Fatalf("the session absorbed %d bytes of pings without reading a reply and is still going", sent)
 		}
 	}

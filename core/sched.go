@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"time"
 
 	"github.com/netmux/netmux/bufpool"
 	"github.com/netmux/netmux/core/frame"
@@ -152,12 +153,27 @@ func (s *Session) written(err error) {
 		s.pingsWritten(pings)
 	}
 	if err != nil {
-		s.transportClosed(err)
+		s.writeFailed(err)
 		return
 	}
 	if idle && s.IsClosed() {
 		s.closeDriver()
 	}
+}
+
+// writeFailed handles a failed write. If the peer had said GoAway, it has
+// most likely sent everything and closed: what the reader still holds or is
+// about to read must be delivered, so the reader ends the session at EOF
+// (or WriteTimeout does). Otherwise the transport is broken: end now.
+func (s *Session) writeFailed(err error) {
+	s.mu.Lock()
+	said := s.goAwayRecv != nil
+	s.mu.Unlock()
+	if !said {
+		s.transportClosed(err)
+		return
+	}
+	time.AfterFunc(s.cfg.WriteTimeout, func() { s.transportClosed(err) })
 }
 
 // dropQueuedData releases every stream's queued data once the session has

@@ -186,8 +186,14 @@ func (s *Session) remoteGoAway(code frame.ErrorCode) {
 	if s.openWaits > 0 {
 		notify(s.openSlot) // waiting openers now fail
 	}
+	idle := len(s.streams) == 0
 	s.mu.Unlock()
-	if code != frame.CodeNormal {
+	// A Normal GoAway lets open streams finish; with none left, or with
+	// any other code, the session is over.
+	switch {
+	case code != frame.CodeNormal:
 		s.end(err, nil)
+	case idle:
+		s.finish(err, nil, true) // streams that just finished may have data queued
 	}
 }

@@ -185,16 +185,25 @@ func TestRawRefuseAfterGoAwaySent(t *testing.T) {
 }
 
 // After the peer's GoAway(Normal), its SYNs are refused with RST and the
-// session goes on.
+// session goes on while a stream is open; once none is, it ends.
 func TestRawRefuseAfterGoAwayReceived(t *testing.T) {
 	p := newRawPeer(t, core.RoleServer, nil)
-	p.write(golden(t, "goaway_normal"))
 	p.sendSYN(1, nil)
-	p.expect(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
+	st := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	p.write(golden(t, "goaway_normal"))
+	p.sendSYN(3, nil)
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 3, 0), nil)
 	p.ping(3)
 	if err := p.sess.Err(); err != nil {
 		t.Fatalf("Err() after the peer's GoAway(Normal) = %v; the session should go on", err)
 	}
+	// The last stream finishes: nothing is left, the session ends.
+	st.CloseWrite()
+	p.expect(hdr(frame.TypeData, frame.FlagFIN, 1, 0), nil)
+	p.send(hdr(frame.TypeData, frame.FlagFIN, 1, 0), nil)
+	<-p.sess.Done()
+	expectGoAwayErr(t, p.sess.Err(), frame.CodeNormal, true)
 }
 
 // At most AcceptBacklog opens wait for the peer's ACK: OpenStream waits for

@@ -52,6 +52,17 @@ func (s *Session) queueCtrl(h frame.Header) {
 	s.kick()
 }
 
+// queueGoAway queues a graceful GoAway(Normal). Control frames overtake
+// data, but a GoAway must not overtake the SYN of a stream opened before it
+// (the peer would refuse that stream), so it waits until those SYNs are
+// handed out.
+func (s *Session) queueGoAway() {
+	s.sendMu.Lock()
+	s.goAwayDue = true
+	s.sendMu.Unlock()
+	s.kick()
+}
+
 // queueCtrlForce queues a control frame even after the session ended (its
 // final GoAway).
 func (s *Session) queueCtrlForce(h frame.Header) {
@@ -89,6 +100,10 @@ func (s *Session) output(dst [][]byte) [][]byte {
 	if len(s.inflight) > 0 || s.ctrlOut != nil {
 		return dst // the previous batch is not Written yet
 	}
+	if s.goAwayDue && s.synQueued == 0 {
+		s.goAwayDue = false
+		s.appendCtrlLocked(frame.Header{Type: frame.TypeGoAway, Length: uint32(frame.CodeNormal)})
+	}
 	if s.ctrl != nil {
 		s.inflightLen += len(s.ctrl.B)
 		dst = append(dst, s.ctrl.B)
@@ -105,6 +120,9 @@ func (s *Session) output(dst [][]byte) [][]byte {
 		if b == nil {
 			continue // dropped by a reset
 		}
+		if !st.sent && st.opener() {
+			s.synQueued-- // its SYN is in this batch
+		}
 		st.out, st.lastHdr, st.sent = nil, -1, true
 		dst = append(dst, b.B)
 		s.inflight = append(s.inflight, b)
@@ -115,7 +133,7 @@ func (s *Session) output(dst [][]byte) [][]byte {
 	rest := copy(s.ready, s.ready[i:])
 	clear(s.ready[rest:])
 	s.ready = s.ready[:rest]
-	if rest > 0 {
+	if rest > 0 || s.goAwayDue {
 		s.outPending.Store(true) // the driver calls Output again anyway
 	}
 	if total > 0 {
@@ -147,7 +165,7 @@ func (s *Session) written(err error) {
 	s.inflightLen = 0
 	pings := s.pingsOut
 	s.pingsOut = s.pingsOut[:0]
-	idle := s.ctrl == nil && len(s.ready) == 0
+	idle := s.ctrl == nil && len(s.ready) == 0 && !s.goAwayDue
 	s.sendMu.Unlock()
 	if len(pings) > 0 {
 		s.pingsWritten(pings)
@@ -191,6 +209,7 @@ func (s *Session) dropQueuedData() {
 	clear(s.ready)
 	s.ready = s.ready[:0]
 	s.queued = 0
+	s.synQueued = 0
 }
 
 // notify sends a wake-up on a 1-buffered channel without blocking.

@@ -62,6 +62,8 @@ type Session struct {
 	pingsQueued []uint32    // ping requests in ctrl
 	pingsOut    []uint32    // ping requests in inflight
 	outPending  atomic.Bool // a Wake is due or pending
+	synQueued   int         // our streams whose SYN is queued, not yet handed out
+	goAwayDue   bool        // a graceful GoAway waits for those SYNs to go first
 
 	// inbound
 	in inbound
@@ -330,7 +332,19 @@ func (s *Session) Close() error {
 	s.mu.Lock()
 	sent := s.goAwaySent
 	s.goAwaySent = true
+	var open []uint32
+	if !s.IsClosed() {
+		for id := range s.streams {
+			open = append(open, id)
+		}
+	}
 	s.mu.Unlock()
+	// Reset what is still open, so the peer's streams fail at once even
+	// where the transport cannot signal its end (KCP); RST for a stream the
+	// peer never heard of is ignored.
+	for _, id := range open {
+		s.rst(id)
+	}
 	if sent {
 		s.end(ErrSessionClosed, nil)
 	} else {
@@ -356,7 +370,7 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	drained := s.drained
 	s.mu.Unlock()
 	if first {
-		s.queueCtrl(frame.Header{Type: frame.TypeGoAway, Length: uint32(frame.CodeNormal)})
+		s.queueGoAway()
 	}
 	var err error
 	for err == nil && s.NumStreams() > 0 {
@@ -441,7 +455,7 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 		s.kick()
 		// If nothing is queued or in flight the driver can go now.
 		s.sendMu.Lock()
-		idle := s.ctrl == nil && s.ctrlOut == nil && len(s.inflight) == 0 && len(s.ready) == 0
+		idle := s.ctrl == nil && s.ctrlOut == nil && len(s.inflight) == 0 && len(s.ready) == 0 && !s.goAwayDue
 		s.sendMu.Unlock()
 		if idle {
 			s.closeDriver()
@@ -507,8 +521,15 @@ func (s *Session) removeStream(st *Stream) {
 			}
 		}
 	}
+	ga := s.goAwayRecv
+	last := ga != nil && len(s.streams) == 0
 	s.mu.Unlock()
 	st.flow.Release()
+	if last {
+		// The peer said goodbye and nothing is left open: finish, after
+		// the last streams' queued data and FINs.
+		s.finish(ga, nil, true)
+	}
 }
 
 // ackedLocked records that one of our opens was acknowledged or ended.

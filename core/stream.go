@@ -162,6 +162,9 @@ func (st *Stream) reset(local bool) {
 		s.queued -= len(st.out.B)
 		dataBufs.Put(st.out)
 		st.out, st.lastHdr = nil, -1
+		if !st.sent && st.opener() {
+			s.synQueued-- // its SYN never leaves
+		}
 	}
 	// A stream we opened whose SYN never left needs no RST: the peer
 	// never heard of it.
@@ -222,6 +225,9 @@ func (st *Stream) queueOpenFrame(flag frame.Flags) {
 		return
 	}
 	st.appendFrameLocked(flag)
+	if flag == frame.FlagSYN {
+		s.synQueued++
+	}
 	s.sendMu.Unlock()
 	s.kick()
 }

@@ -151,6 +151,18 @@ func expectCutOff(t testing.TB, st *core.Stream) {
 	}
 }
 
+// expectCutOffByPeer checks that a stream whose peer session was closed
+// reads an error, never io.EOF: the reset the closing side sent for it
+// (core.ErrStreamReset), or the end of the session (net.ErrClosed) if that
+// came first.
+func expectCutOffByPeer(t testing.TB, st *core.Stream) {
+	t.Helper()
+	err := drain(st)
+	if err == io.EOF || !errors.Is(err, net.ErrClosed) && !errors.Is(err, core.ErrStreamReset) {
+		t.Fatalf("stream %d of a peer that closed: read error %v; want core.ErrStreamReset or net.ErrClosed, not io.EOF", st.ID(), err)
+	}
+}
+
 // expectTimeout checks that err is a deadline error as net.Conn promises.
 func expectTimeout(t testing.TB, err error, what string) {
 	t.Helper()

@@ -70,6 +70,11 @@ func (st *settings) client(c *kcp.UDPSession) (*core.Session, error) {
 
 // dial opens a UDP socket of addr's family and a KCP connection over it.
 func (st *settings) dial(ctx context.Context, addr string) (*kcp.UDPSession, error) {
+	// KCP has no handshake to cancel: honour a context that is already done
+	// here, or resolving a cached name and opening a UDP socket succeed.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	raddr, err := resolveUDP(ctx, addr)
 	if err != nil {
 		return nil, err

@@ -65,3 +65,57 @@ func GetLarge() *Large { return larges.Get().(*Large) }
 
 // PutLarge returns b to the pool. b must not be used afterwards.
 func PutLarge(b *Large) { larges.Put(b) }
+
+// slabClasses are the capacities Slabs pools: powers of four from 4 KiB,
+// each with 1 KiB of slack so that a buffer of N full frames plus their
+// headers still fits the class of N frames.
+var slabClasses = [...]int{4<<10 + 1<<10, 16<<10 + 1<<10, 64<<10 + 1<<10, 256<<10 + 1<<10, 1<<20 + 1<<10, 4<<20 + 1<<10}
+
+// Slabs pools Buffers in fixed size classes. Unlike Pool it never
+// calibrates, so a buffer of a rare large size is recycled as readily as a
+// common small one: a busy stream's frame buffer comes back at once
+// instead of being dropped and reallocated (measured: with Pool, a 1024-
+// stream bulk transfer allocated ~500 MB per 256 MiB moved once calibrated
+// against the many small SYN/ACK/FIN buffers). Buffers beyond the largest
+// class are not pooled. The zero value is ready to use.
+type Slabs struct{ pools [len(slabClasses)]sync.Pool }
+
+// Get returns an empty Buffer with room for at least n bytes.
+func (s *Slabs) Get(n int) *Buffer {
+	for i, c := range slabClasses {
+		if n <= c {
+			if b, ok := s.pools[i].Get().(*Buffer); ok {
+				return b
+			}
+			return &Buffer{B: make([]byte, 0, c)}
+		}
+	}
+	return &Buffer{B: make([]byte, 0, n)}
+}
+
+// Grow returns a Buffer holding b's bytes with room for n more: b itself if
+// it has the room, else a larger one (b goes back to the pool). A nil b
+// is an empty buffer.
+func (s *Slabs) Grow(b *Buffer, n int) *Buffer {
+	if b == nil {
+		return s.Get(n)
+	}
+	if cap(b.B)-len(b.B) >= n {
+		return b
+	}
+	nb := s.Get(len(b.B) + n)
+	nb.B = append(nb.B, b.B...)
+	s.Put(b)
+	return nb
+}
+
+// Put returns b to the pool of its class; b must not be used afterwards.
+func (s *Slabs) Put(b *Buffer) {
+	for i, c := range slabClasses {
+		if cap(b.B) == c {
+			b.B = b.B[:0]
+			s.pools[i].Put(b)
+			return
+		}
+	}
+}

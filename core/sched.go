@@ -11,9 +11,13 @@ import (
 // frameBuf holds encoded frames: a pooled, variable-size buffer.
 type frameBuf = bufpool.Buffer
 
-// Control frames and stream data calibrate separate pools: 12-byte control
-// batches would otherwise make every data buffer an outlier to drop.
-var ctrlBufs, dataBufs bufpool.Pool
+// Control frames go in a calibrating pool (their batches are small and
+// similar); stream data in fixed size classes, so that a busy stream's
+// large buffer is always recycled (see bufpool.Slabs).
+var (
+	ctrlBufs bufpool.Pool
+	dataBufs bufpool.Slabs
+)
 
 const (
 	// batchLimit is roughly how many data bytes one Output hands the

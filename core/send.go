@@ -83,6 +83,8 @@ func (st *Stream) roomLocked() int {
 func (st *Stream) appendDataLocked(p []byte) {
 	s := st.sess
 	max := s.cfg.MaxFrameSize
+	// Room for all of p and its headers at once, from the size classes.
+	st.out = dataBufs.Grow(st.out, len(p)+(len(p)/max+1)*frame.HeaderSize)
 	for len(p) > 0 {
 		if st.lastHdr < 0 || st.lastFlags()&frame.FlagFIN != 0 || st.lastLen() >= max {
 			st.appendFrameLocked(0)
@@ -100,7 +102,7 @@ func (st *Stream) appendDataLocked(p []byte) {
 func (st *Stream) appendFrameLocked(flags frame.Flags) {
 	s := st.sess
 	if st.out == nil {
-		st.out = dataBufs.Get()
+		st.out = dataBufs.Get(frame.HeaderSize)
 	}
 	st.lastHdr = len(st.out.B)
 	st.out.B = frame.AppendHeader(st.out.B, frame.Header{

@@ -1,18 +1,16 @@
 // Package bufpool holds the buffer pools netmux uses on its data paths.
 //
-// Two kinds of buffer, two pools:
-//
-//   - Variable-size byte buffers (Pool) come from
-//     github.com/valyala/bytebufferpool. They hold coalesced outbound frames,
-//     whose size varies from one 12-byte control frame to a few frames of
-//     payload; bytebufferpool calibrates to the sizes actually seen and drops
-//     the rare outlier instead of letting it pin memory. Keep one Pool per
-//     kind of use: in a shared one, the many tiny control buffers would make
-//     every data buffer an outlier, dropped and reallocated each time.
-//   - Fixed-size chunks (GetChunk/PutChunk) back the per-stream receive
-//     rings and read buffers. Their size never varies, so a plain sync.Pool
-//     recycles every one of them; bytebufferpool's calibration would discard
-//     exactly the large buffers a busy stream needs again at once.
+//   - Pool: variable-size byte buffers from github.com/valyala/bytebufferpool,
+//     which calibrates to the sizes it sees and drops rare outliers. It fits
+//     buffers whose sizes are alike, such as batches of 12-byte control
+//     frames. Keep one Pool per kind of use.
+//   - Slabs: variable-size buffers in fixed size classes, never calibrated,
+//     for stream frame buffers, whose sizes range from one empty SYN frame
+//     to several full frames: a busy stream's large buffer is always
+//     recycled rather than dropped as an outlier.
+//   - Chunks (GetChunk/PutChunk, 16 KiB) back the per-stream receive rings;
+//     Large buffers (GetLarge/PutLarge, 64 KiB) the goroutine driver's bulk
+//     reads. Their size never varies, so a plain sync.Pool recycles them.
 package bufpool
 
 import (

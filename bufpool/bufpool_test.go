@@ -3,7 +3,11 @@ package bufpool
 import (
 	"bytes"
 	"testing"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestSlabsClasses(t *testing.T) {
 	var s Slabs

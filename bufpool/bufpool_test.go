@@ -37,19 +37,3 @@ func TestSlabsGrowKeepsBytes(t *testing.T) {
 		t.Fatalf("Grow: len %d cap %d", len(big.B), cap(big.B))
 	}
 }
-
-// A recycled large buffer comes back without allocating, however rare it
-// is among small ones (what bytebufferpool's calibration does not promise).
-func TestSlabsRecycleLarge(t *testing.T) {
-	var s Slabs
-	s.Put(s.Get(256 << 10))
-	allocs := testing.AllocsPerRun(100, func() {
-		for range 50 {
-			s.Put(s.Get(12))
-		}
-		s.Put(s.Get(256 << 10))
-	})
-	if allocs > 1 { // sync.Pool may drop an item at a GC
-		t.Fatalf("%.1f allocations per round; want none in steady state", allocs)
-	}
-}

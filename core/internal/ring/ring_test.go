@@ -148,15 +148,16 @@ func TestManyWritesOneRead(t *testing.T) {
 	for _, piece := range pieces {
 		for _, rpiece := range []int{5000, chunkSize, 1 << 20, total} {
 			t.Run(fmt.Sprintf("write=%d/read=%d", piece, rpiece), func(t *testing.T) {
+				n := total
 				if piece == 1 && (testing.Short() || raceEnabled) {
-					t.Skip("slow")
+					n = 3*chunkSize + 123 // byte-at-a-time writes: a few chunks suffice
 				}
 				var q Ring
-				for off := 0; off < total; off += piece {
-					q.Write(data[off:min(off+piece, total)])
+				for off := 0; off < n; off += piece {
+					q.Write(data[off:min(off+piece, n)])
 				}
-				checkIdle(t, &q, total)
-				if got := readAll(t, &q, total, rpiece); !bytes.Equal(got, data) {
+				checkIdle(t, &q, n)
+				if got := readAll(t, &q, n, rpiece); !bytes.Equal(got, data[:n]) {
 					t.Fatal("data mismatch")
 				}
 			})
@@ -356,26 +357,3 @@ func TestRingsSharePool(t *testing.T) {
 	}
 }
 
-func TestNoAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items at random under the race detector")
-	}
-	var q Ring
-	data := make([]byte, 1024)
-	buf := make([]byte, 1024)
-	for _, n := range []int{1024, 3*chunkSize + 17} {
-		data = make([]byte, n)
-		buf = make([]byte, n)
-		q.Write(data) // warm the pools
-		q.Read(buf)
-		allocs := testing.AllocsPerRun(1000, func() {
-			q.Write(data)
-			if q.Read(buf) != n {
-				panic("short read")
-			}
-		})
-		if allocs != 0 {
-			t.Errorf("write+read of %d bytes: %v allocs/op, want 0", n, allocs)
-		}
-	}
-}

@@ -356,4 +356,3 @@ func TestRingsSharePool(t *testing.T) {
 		checkIdle(t, q, len(models[k]))
 	}
 }
-

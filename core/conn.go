@@ -176,7 +176,7 @@ func (d *connDriver) writeLoop() {
 // copied into one buffer so that each batch is a single Write (one TLS
 // record run, one pipe hand-off).
 func (d *connDriver) write(bufs [][]byte) error {
-	if d.vecW != nil && len(bufs) > 1 {
+	if d.vecW != nil {
 		_, err := d.vecW(bufs)
 		return err
 	}

@@ -29,7 +29,6 @@ func (s *Session) input(p []byte) (int, error) {
 	}
 	s.lastRecv.Store(s.now())
 	n := 0
-	defer func() { s.stats.bytesIn.Add(uint64(n)) }()
 	for {
 		if s.in.left > 0 {
 			if n == len(p) {
@@ -42,6 +41,9 @@ func (s *Session) input(p []byte) (int, error) {
 			}
 			s.in.left -= k
 			n += k
+			// Counted before anything that may end the session, so Stats
+			// are complete once Done is closed.
+			s.stats.bytesIn.Add(uint64(k))
 			if s.in.left == 0 && s.in.st != nil {
 				s.applyFlags(s.in.st, s.in.flags)
 			}
@@ -57,6 +59,7 @@ func (s *Session) input(p []byte) (int, error) {
 			return n, s.fail(fe.Code, err)
 		}
 		n += frame.HeaderSize
+		s.stats.bytesIn.Add(frame.HeaderSize)
 		if err := s.handle(h); err != nil {
 			return n, err
 		}

@@ -63,14 +63,15 @@ func TestRawGoAwayErrorReceived(t *testing.T) {
 	}
 }
 
-// Close sends GoAway(Normal) (the Rust crate's goaway_normal), then closes
-// the transport.
+// Close resets every open stream, sends GoAway(Normal) (the Rust crate's
+// goaway_normal), then closes the transport.
 func TestRawCloseSendsGoAway(t *testing.T) {
 	p := newRawPeer(t, core.RoleServer, nil)
 	p.sendSYN(1, nil)
 	p.accept()
 	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
 	p.sess.Close()
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
 	p.expectBytes(golden(t, "goaway_normal"))
 	p.expectEOF()
 	if err := p.sess.Err(); !errors.Is(err, core.ErrSessionClosed) {

@@ -332,7 +332,19 @@ func (s *Session) Close() error {
 	s.mu.Lock()
 	sent := s.goAwaySent
 	s.goAwaySent = true
+	var open []uint32
+	if !s.IsClosed() {
+		for id := range s.streams {
+			open = append(open, id)
+		}
+	}
 	s.mu.Unlock()
+	// Reset what is still open, so the peer's streams fail at once even
+	// where the transport cannot signal its end (KCP); an RST for a stream
+	// the peer never heard of is ignored.
+	for _, id := range open {
+		s.rst(id)
+	}
 	if sent {
 		s.end(ErrSessionClosed, nil)
 	} else {

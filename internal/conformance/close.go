@@ -100,11 +100,12 @@ func testSessionClose(t *testing.T, mk PairMaker) {
 	_, err = b.Write([]byte("x"))
 	expectErr(t, err, net.ErrClosed, "Write after Close")
 
-	// The peer sees the end too: its streams are cut off, not finished.
+	// The peer sees the end too: its streams are reset (Close sends RST
+	// for each, then GoAway), not finished, and its session ends.
 	awaitDone(t, client, "peer of a closed session")
 	expectErr(t, client.Err(), net.ErrClosed, "peer's Err()")
-	expectCutOff(t, a)
-	expectCutOff(t, c)
+	expectCutOffByPeer(t, a)
+	expectCutOffByPeer(t, c)
 	// The client still holds unaccepted streams in its backlog; an ended
 	// session accepts none of them.
 	for range 8 {

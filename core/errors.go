@@ -37,6 +37,7 @@ type GoAwayError struct {
 	Cause error
 }
 
+// Error describes the GoAway: its code, its direction and any cause.
 func (e *GoAwayError) Error() string {
 	s := "netmux: GoAway(" + e.Code.String() + ")"
 	if e.Remote {

@@ -8,6 +8,7 @@ type Error struct {
 	reason string
 }
 
+// Error describes the violation.
 func (e *Error) Error() string { return "netmux frame: " + e.reason }
 
 // Validation failures. Each is answered with GoAway(Code).

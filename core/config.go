@@ -43,6 +43,11 @@ type Config struct {
 	// handed to the transport, for the whole session (default 4 MiB);
 	// Write waits while it is full.
 	MaxSendBuffer int
+	// StreamCloseTimeout bounds how long a stream closed with Close waits
+	// for the peer's FIN; past it the stream is reset and leaves the table,
+	// so a peer that never finishes its streams cannot use up MaxStreams
+	// (default 30s; 0 waits for ever).
+	StreamCloseTimeout time.Duration
 	// WriteTimeout bounds how long the session waits for its transport to
 	// take queued frames when closing (default 5s); past it the transport
 	// is closed with whatever was unsent.
@@ -54,15 +59,16 @@ type Config struct {
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() *Config {
 	return &Config{
-		MaxFrameSize:      frame.DefaultMaxFrameSize,
-		MaxStreams:        1024,
-		AcceptBacklog:     256,
-		KeepAliveInterval: 30 * time.Second,
-		KeepAliveTimeout:  30 * time.Second,
-		MaxStreamWindow:   16 << 20,
-		MaxSessionWindow:  64 << 20,
-		MaxSendBuffer:     4 << 20,
-		WriteTimeout:      5 * time.Second,
+		MaxFrameSize:       frame.DefaultMaxFrameSize,
+		MaxStreams:         1024,
+		AcceptBacklog:      256,
+		KeepAliveInterval:  30 * time.Second,
+		KeepAliveTimeout:   30 * time.Second,
+		MaxStreamWindow:    16 << 20,
+		MaxSessionWindow:   64 << 20,
+		MaxSendBuffer:      4 << 20,
+		StreamCloseTimeout: 30 * time.Second,
+		WriteTimeout:       5 * time.Second,
 	}
 }
 
@@ -92,6 +98,8 @@ func (c *Config) Validate() error {
 		return bad("MaxSessionWindow %d < 0", c.MaxSessionWindow)
 	case c.MaxSendBuffer < c.MaxFrameSize:
 		return bad("MaxSendBuffer %d < MaxFrameSize %d", c.MaxSendBuffer, c.MaxFrameSize)
+	case c.StreamCloseTimeout < 0:
+		return bad("StreamCloseTimeout %v < 0", c.StreamCloseTimeout)
 	case c.WriteTimeout <= 0:
 		return bad("WriteTimeout %v must be > 0", c.WriteTimeout)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/netmux/netmux/core"
 	"github.com/netmux/netmux/core/frame"
@@ -142,4 +143,30 @@ func TestRawCloseStream(t *testing.T) {
 	if n := p.sess.NumStreams(); n != 0 {
 		t.Fatalf("NumStreams after both streams closed = %d", n)
 	}
+}
+
+// A stream closed with Close whose peer never sends its FIN is reset after
+// StreamCloseTimeout and leaves the table, so such a peer cannot use up
+// MaxStreams; one whose FIN comes in time is not reset.
+func TestRawStreamCloseTimeout(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, func(c *core.Config) { c.StreamCloseTimeout = 50 * time.Millisecond })
+	p.sendSYN(1, nil)
+	lazy := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	p.sendSYN(3, nil)
+	prompt := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 3, 0), nil)
+
+	lazy.Close()
+	p.expect(hdr(frame.TypeData, frame.FlagFIN, 1, 0), nil)
+	prompt.Close()
+	p.expect(hdr(frame.TypeData, frame.FlagFIN, 3, 0), nil)
+	p.send(hdr(frame.TypeData, frame.FlagFIN, 3, 0), nil) // stream 3 finishes in time
+
+	// Stream 1's peer never finishes: after the timeout it is reset.
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
+	if n := p.sess.NumStreams(); n != 0 {
+		t.Fatalf("NumStreams = %d after the close timeout; want 0", n)
+	}
+	p.expectQuiet(100 * time.Millisecond) // and nothing for stream 3
 }

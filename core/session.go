@@ -525,6 +525,7 @@ func (s *Session) removeStream(st *Stream) {
 	last := ga != nil && len(s.streams) == 0
 	s.mu.Unlock()
 	st.flow.Release()
+	st.stopLingering()
 	if last {
 		// The peer said goodbye and nothing is left open: finish, after
 		// the last streams' queued data and FINs.

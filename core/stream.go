@@ -43,6 +43,10 @@ type Stream struct {
 	ww         waiter     // where Write blocks
 
 	acked bool // the peer acknowledged our SYN (streams we opened)
+
+	// lingering resets the stream if the peer's FIN does not follow our
+	// Close within StreamCloseTimeout; stopped when the stream leaves.
+	lingering atomic.Pointer[time.Timer]
 }
 
 // Stream state bits.
@@ -140,7 +144,20 @@ func (st *Stream) Close() error {
 		}
 	}
 	st.CloseWrite()
+	if d := st.sess.cfg.StreamCloseTimeout; d > 0 && st.state.Load()&(stFinRecv|stRemoved) == 0 {
+		st.lingering.Store(time.AfterFunc(d, func() { st.reset(true) }))
+		if st.state.Load()&stRemoved != 0 {
+			st.stopLingering() // the FIN came in meanwhile
+		}
+	}
 	return nil
+}
+
+// stopLingering cancels the close timeout, if any.
+func (st *Stream) stopLingering() {
+	if t := st.lingering.Swap(nil); t != nil {
+		t.Stop()
+	}
 }
 
 // Reset aborts the stream both ways with RST: queued data is dropped, and
@@ -184,6 +201,7 @@ func (st *Stream) reset(local bool) {
 
 // sessionEnded cuts the stream off when its session ends.
 func (st *Stream) sessionEnded() {
+	st.stopLingering()
 	st.rw.notify()
 	st.ww.notify()
 	st.flow.Release()

@@ -169,7 +169,7 @@ func (s *Session) written(err error) {
 	s.inflightLen = 0
 	pings := s.pingsOut
 	s.pingsOut = s.pingsOut[:0]
-	idle := s.ctrl == nil && len(s.ready) == 0 && !s.goAwayDue
+	idle := s.outputIdleLocked()
 	s.sendMu.Unlock()
 	if len(pings) > 0 {
 		s.pingsWritten(pings)
@@ -196,6 +196,13 @@ func (s *Session) writeFailed(err error) {
 		return
 	}
 	time.AfterFunc(s.cfg.WriteTimeout, func() { s.transportClosed(err) })
+}
+
+// outputIdleLocked reports whether nothing is queued, due or in flight:
+// once the session has ended, the driver may then be closed.
+func (s *Session) outputIdleLocked() bool {
+	return s.ctrl == nil && s.ctrlOut == nil && len(s.inflight) == 0 &&
+		len(s.ready) == 0 && !s.goAwayDue
 }
 
 // dropQueuedData releases every stream's queued data once the session has

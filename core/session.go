@@ -455,7 +455,7 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 		s.kick()
 		// If nothing is queued or in flight the driver can go now.
 		s.sendMu.Lock()
-		idle := s.ctrl == nil && s.ctrlOut == nil && len(s.inflight) == 0 && len(s.ready) == 0 && !s.goAwayDue
+		idle := s.outputIdleLocked()
 		s.sendMu.Unlock()
 		if idle {
 			s.closeDriver()

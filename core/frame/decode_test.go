@@ -114,7 +114,7 @@ func TestDecodePayloadAliasesInput(t *testing.T) {
 	}
 
 	// Appending to the payload must reallocate, never overwrite the next frame.
-	p = append(p, "appended past the end"...)
+	_ = append(p, "appended past the end"...)
 	if !bytes.Equal(buf[n:], second) {
 		t.Fatalf("appending to the payload overwrote the next frame: % x", buf[n:])
 	}

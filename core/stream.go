@@ -188,7 +188,7 @@ func (st *Stream) reset(local bool) {
 	tell := local && (st.sent || !st.opener())
 	s.sendMu.Unlock()
 	if tell {
-		s.queueCtrl(frame.Header{Type: frame.TypeData, Flags: frame.FlagRST, StreamID: st.id})
+		s.rst(st.id)
 	}
 	st.rw.notify()
 	st.ww.notify()

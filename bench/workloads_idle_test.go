@@ -40,28 +40,8 @@ func idleStreamsOnce(j job, count int) growth {
 	defer r.finish()
 	c, s := r.pair(options{streams: count})
 	clients := make([]net.Conn, 0, count)
-	servers := make([]net.Conn, 0, count) // owned by the holder until held closes
 	held, measured := make(chan struct{}), make(chan struct{})
-	// One holder goroutine accepts and answers every stream, so the harness
-	// adds no goroutine per stream. It lives until both snapshots are taken.
-	r.spawn(func() error {
-		for range count {
-			st, err := s.Accept()
-			if err != nil {
-				return fmt.Errorf("%s: accept: %w", r.im.name, err)
-			}
-			servers = append(servers, st)
-			if err := answer(st); err != nil {
-				return fmt.Errorf("%s: %w", r.im.name, err)
-			}
-		}
-		close(held)
-		select {
-		case <-measured:
-		case <-r.downCh:
-		}
-		return nil
-	})
+	r.holdServers(count, func() (session, bool) { return s, true }, held, measured)
 
 	before := measure()
 	j.b.StartTimer()
@@ -78,7 +58,6 @@ func idleStreamsOnce(j job, count int) growth {
 	after := measure()
 	close(measured)
 	runtime.KeepAlive(clients)
-	runtime.KeepAlive(servers)
 	return after.perUnit(before, count)
 }
 
@@ -111,35 +90,15 @@ func idleSessionsOnce(j job, count int) growth {
 	r.reserve(count)
 	pending := make(chan session, count)
 	clients := make([]net.Conn, 0, count)
-	servers := make([]net.Conn, 0, count) // owned by the holder until held closes
 	held, measured := make(chan struct{}), make(chan struct{})
-	// One holder goroutine accepts and answers the stream of every server
-	// end, so the harness adds no goroutine per session. It lives until
-	// both snapshots are taken.
-	r.spawn(func() error {
-		for range count {
-			var s session
-			select {
-			case s = <-pending:
-			case <-r.downCh:
-				return nil
-			}
-			st, err := s.Accept()
-			if err != nil {
-				return fmt.Errorf("%s: accept: %w", r.im.name, err)
-			}
-			servers = append(servers, st)
-			if err := answer(st); err != nil {
-				return fmt.Errorf("%s: %w", r.im.name, err)
-			}
-		}
-		close(held)
+	r.holdServers(count, func() (session, bool) {
 		select {
-		case <-measured:
+		case s := <-pending:
+			return s, true
 		case <-r.downCh:
+			return nil, false
 		}
-		return nil
-	})
+	}, held, measured)
 
 	before := measure()
 	j.b.StartTimer()
@@ -158,8 +117,39 @@ func idleSessionsOnce(j job, count int) growth {
 	after := measure()
 	close(measured)
 	runtime.KeepAlive(clients)
-	runtime.KeepAlive(servers)
 	return after.perUnit(before, count)
+}
+
+// holdServers starts the one holder goroutine that accepts a stream from
+// each of count server ends (next yields them; false: the rig is going
+// down), answers it and keeps it, so the harness adds no goroutine per
+// stream or session. It closes held once all are held and lives, holding
+// them, until measured is closed.
+func (r *rig) holdServers(count int, next func() (session, bool), held, measured chan struct{}) {
+	r.spawn(func() error {
+		servers := make([]net.Conn, 0, count)
+		for range count {
+			s, ok := next()
+			if !ok {
+				return nil
+			}
+			st, err := s.Accept()
+			if err != nil {
+				return fmt.Errorf("%s: accept: %w", r.im.name, err)
+			}
+			servers = append(servers, st)
+			if err := answer(st); err != nil {
+				return fmt.Errorf("%s: %w", r.im.name, err)
+			}
+		}
+		close(held)
+		select {
+		case <-measured:
+		case <-r.downCh:
+		}
+		runtime.KeepAlive(servers)
+		return nil
+	})
 }
 
 // answer reads the idle exchange's message on st and echoes it.

@@ -67,15 +67,6 @@ func (s *Session) queueGoAway() {
 	s.kick()
 }
 
-// queueCtrlForce queues a control frame even after the session ended (its
-// final GoAway).
-func (s *Session) queueCtrlForce(h frame.Header) {
-	s.sendMu.Lock()
-	s.appendCtrlLocked(h)
-	s.sendMu.Unlock()
-	s.kick()
-}
-
 func (s *Session) appendCtrlLocked(h frame.Header) {
 	if s.ctrl == nil {
 		s.ctrl = ctrlBufs.Get()

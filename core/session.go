@@ -38,6 +38,7 @@ type Session struct {
 	openWaits  int          // OpenStream calls waiting for unacked to drop
 	goAwaySent bool         // we sent GoAway: no new streams
 	goAwayRecv *GoAwayError // the peer's GoAway, if any: no new streams
+	resetOnEnd bool         // Close: RST every open stream before the GoAway
 	pings      map[uint32]*pingWait
 	pingSeq    uint32
 	drainWaits int // Shutdown calls waiting for the table to empty
@@ -332,19 +333,8 @@ func (s *Session) Close() error {
 	s.mu.Lock()
 	sent := s.goAwaySent
 	s.goAwaySent = true
-	var open []uint32
-	if !s.IsClosed() {
-		for id := range s.streams {
-			open = append(open, id)
-		}
-	}
+	s.resetOnEnd = true
 	s.mu.Unlock()
-	// Reset what is still open, so the peer's streams fail at once even
-	// where the transport cannot signal its end (KCP); an RST for a stream
-	// the peer never heard of is ignored.
-	for _, id := range open {
-		s.rst(id)
-	}
 	if sent {
 		s.end(ErrSessionClosed, nil)
 	} else {
@@ -420,9 +410,6 @@ func (s *Session) end(err error, code *frame.ErrorCode) { s.finish(err, code, fa
 // flush, else dropped.
 func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 	s.endOnce.Do(func() {
-		if code != nil {
-			s.queueCtrlForce(frame.Header{Type: frame.TypeGoAway, Length: uint32(*code)})
-		}
 		// Armed before done is closed: the writer may call closeDriver as
 		// soon as IsClosed reports true.
 		s.lingerT.Store(time.AfterFunc(s.cfg.WriteTimeout, s.closeDriver))
@@ -433,6 +420,22 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 		s.backlog = nil
 		for _, st := range streams {
 			st.setState(stCutOff | stRemoved)
+		}
+		if code != nil {
+			// Queued once the streams are cut off (a reset arriving now
+			// changes nothing) and before done is closed (the writer may
+			// close the driver as soon as it sees nothing queued).
+			s.sendMu.Lock()
+			if s.resetOnEnd {
+				// The peer's streams fail at once even where the transport
+				// cannot signal its end (KCP); an RST for a stream the peer
+				// never heard of is ignored.
+				for id := range streams {
+					s.appendCtrlLocked(frame.Header{Type: frame.TypeData, Flags: frame.FlagRST, StreamID: id})
+				}
+			}
+			s.appendCtrlLocked(frame.Header{Type: frame.TypeGoAway, Length: uint32(*code)})
+			s.sendMu.Unlock()
 		}
 		close(s.done)
 		for _, p := range s.pings {

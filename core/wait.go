@@ -88,15 +88,26 @@ func (w *waiter) setDeadline(t time.Time) {
 	d.set(t)
 }
 
+// stopDeadline stops the deadline's timer for good, once the stream has
+// ended: a pending timer would keep the stream in memory until it fired.
+// Deadlines set afterwards are still honoured, without a timer (nothing can
+// block on an ended stream).
+func (w *waiter) stopDeadline() {
+	if d := w.dl.Load(); d != nil {
+		d.stop()
+	}
+}
+
 // deadline is a waiter's deadline. A timer (created once, then reset) marks
 // it exceeded and wakes the waiter; no goroutine waits on it.
 type deadline struct {
 	w        *waiter
 	exceeded atomic.Bool
 
-	mu    sync.Mutex
-	at    time.Time
-	timer *time.Timer
+	mu      sync.Mutex
+	at      time.Time
+	timer   *time.Timer
+	stopped bool // the stream ended: no timer any more
 }
 
 func (d *deadline) set(t time.Time) {
@@ -117,19 +128,33 @@ func (d *deadline) set(t time.Time) {
 		return
 	}
 	d.exceeded.Store(false)
-	if d.timer == nil {
+	switch {
+	case d.stopped:
+	case d.timer == nil:
 		d.timer = time.AfterFunc(wait, d.fire)
-	} else {
+	default:
 		d.timer.Reset(wait)
 	}
 }
 
+// stop stops the timer for good.
+func (d *deadline) stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stopped = true
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+}
+
 // fire runs on the timer: it marks the deadline exceeded unless it moved.
+// It decides under the lock, so that a deadline moved at the same instant
+// is never left marked exceeded.
 func (d *deadline) fire() {
 	d.mu.Lock()
-	at := d.at
-	d.mu.Unlock()
-	if !at.IsZero() && !time.Now().Before(at) {
+	defer d.mu.Unlock()
+	if !d.at.IsZero() && !time.Now().Before(d.at) {
 		d.exceeded.Store(true)
 		d.w.notify()
 	}

@@ -1,0 +1,116 @@
+package core
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// A deadline moved into the future while its timer fires is never left
+// marked exceeded: fire decides under the same lock as set. Two goroutines
+// meet at a spinning barrier each round so that the calls overlap.
+func TestDeadlineMovedWhileFiring(t *testing.T) {
+	var w waiter
+	w.setDeadline(time.Now().Add(time.Hour))
+	d := w.dl.Load()
+	defer d.stop()
+	rounds := 20000
+	if raceEnabled {
+		rounds = 2000 // each round is some 20 times slower
+	}
+	var round atomic.Int64 // even: the firer may go; odd: the setter may go
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range int64(rounds) {
+			for round.Load() != 2*i+1 {
+			}
+			d.set(time.Now().Add(time.Hour))
+			round.Add(1)
+		}
+	}()
+	for i := range int64(rounds) {
+		d.mu.Lock()
+		d.at = time.Now().Add(-time.Millisecond) // due: fire will mark it
+		d.mu.Unlock()
+		d.exceeded.Store(false)
+		round.Add(1) // release the setter, then fire at once
+		d.fire()
+		for round.Load() != 2*i+2 {
+		}
+		if w.exceeded() {
+			t.Fatalf("round %d: deadline moved an hour ahead but marked exceeded", i)
+		}
+	}
+	<-done
+}
+
+// Streams that end stop their deadline timers, so that a long deadline does
+// not keep finished streams in memory until it expires; a deadline set on a
+// finished stream arms no timer.
+func TestEndedStreamStopsDeadlineTimers(t *testing.T) {
+	c1, c2 := net.Pipe()
+	cfg := DefaultConfig()
+	cfg.KeepAliveInterval = 0
+	client, err := Client(c1, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := Server(c2, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { client.Close(); server.Close(); <-client.Done(); <-server.Done() }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	const n = 20
+	var streams []*Stream
+	for range n {
+		a, err := client.OpenStream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.SetDeadline(time.Now().Add(time.Minute))
+		a.Write([]byte("ping"))
+		a.CloseWrite()
+		b, err := server.AcceptStream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.SetDeadline(time.Now().Add(time.Minute))
+		if _, err := io.Copy(b, b); err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		if _, err := io.ReadAll(a); err != nil {
+			t.Fatal(err)
+		}
+		a.Close()
+		streams = append(streams, a, b)
+	}
+	for _, s := range []*Session{client, server} {
+		for s.NumStreams() > 0 {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%d streams still open", s.NumStreams())
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
+	for _, st := range streams {
+		st.SetReadDeadline(time.Now().Add(time.Hour)) // after the end: no timer
+		for _, w := range []*waiter{&st.rw, &st.ww} {
+			d := w.dl.Load()
+			d.mu.Lock()
+			stopped, timer := d.stopped, d.timer
+			d.mu.Unlock()
+			if !stopped || timer != nil {
+				t.Fatalf("stream %d ended but its deadline timer is still armed", st.id)
+			}
+		}
+	}
+}

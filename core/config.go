@@ -18,11 +18,18 @@ type Config struct {
 	// session with GoAway(ProtocolError).
 	MaxFrameSize int
 	// MaxStreams bounds the streams open at once on this side, opened and
-	// accepted together (default 1024). A SYN beyond it is refused with RST.
+	// accepted together (default 4096). A SYN beyond it is refused with
+	// RST; OpenStream waits for a stream to end, Open fails with
+	// ErrTooManyStreams. Each open stream may hold up to its receive window
+	// (256 KiB, more once auto-tuned within MaxSessionWindow) of data the
+	// application has not read, so a peer can pin at most about
+	// MaxStreams × 256 KiB + MaxSessionWindow: 1.06 GiB at the defaults.
 	MaxStreams int
 	// AcceptBacklog bounds peer-opened streams not yet accepted (default
-	// 256); a SYN beyond it is refused with RST. It also bounds this side's
-	// opens that the peer has not acknowledged yet: OpenStream waits.
+	// 4096, as MaxStreams, so that a peer opening a burst of streams without
+	// pacing, as the Rust crate does, is not refused); a SYN beyond it is
+	// refused with RST. It also bounds this side's opens that the peer has
+	// not acknowledged yet: OpenStream and Open wait.
 	AcceptBacklog int
 	// KeepAliveInterval is how often a ping is sent; 0 disables keepalive
 	// (default 30s). With keepalive on, one ping also goes out at start to
@@ -60,8 +67,8 @@ type Config struct {
 func DefaultConfig() *Config {
 	return &Config{
 		MaxFrameSize:       frame.DefaultMaxFrameSize,
-		MaxStreams:         1024,
-		AcceptBacklog:      256,
+		MaxStreams:         4096,
+		AcceptBacklog:      4096,
 		KeepAliveInterval:  30 * time.Second,
 		KeepAliveTimeout:   30 * time.Second,
 		MaxStreamWindow:    16 << 20,

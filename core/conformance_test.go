@@ -12,7 +12,7 @@ import (
 func TestConformancePipe(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) (*core.Session, *core.Session) {
 		c1, c2 := net.Pipe()
-		return startPair(t, c1, c2)
+		return startPair(t, c1, c2, nil)
 	})
 }
 
@@ -38,19 +38,19 @@ func TestConformanceTCP(t *testing.T) {
 			c1.Close()
 			t.Fatal("accept failed")
 		}
-		return startPair(t, c1, c2)
+		return startPair(t, c1, c2, nil)
 	})
 }
 
 // startPair starts a client session on c1 and a server session on c2 with
-// the default configuration, closed when t ends.
-func startPair(t *testing.T, c1, c2 net.Conn) (*core.Session, *core.Session) {
+// cfg (nil: the defaults), closed when t ends.
+func startPair(t *testing.T, c1, c2 net.Conn, cfg *core.Config) (*core.Session, *core.Session) {
 	t.Helper()
-	client, err := core.Client(c1, nil)
+	client, err := core.Client(c1, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := core.Server(c2, nil)
+	server, err := core.Server(c2, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

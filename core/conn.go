@@ -38,6 +38,9 @@ type buffersWriter interface {
 }
 
 func runConn(conn io.ReadWriteCloser, role Role, cfg *Config) (*Session, error) {
+	if conn == nil {
+		return nil, ErrNilTransport
+	}
 	d := &connDriver{conn: conn, wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	switch c := conn.(type) {
 	case *net.TCPConn, *net.UnixConn:

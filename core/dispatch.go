@@ -136,8 +136,9 @@ func (s *Session) handleStream(h frame.Header) error {
 		// Data after FIN: that stream is broken, the session is not.
 		st.reset(true)
 	case state&stReadClosed != 0 && state&stReset == 0:
-		// Nobody will read it: tell the peer, as TCP does.
-		st.reset(true)
+		// Nobody will read it: tell the peer, as TCP does, after the
+		// data and FIN that Close queued.
+		st.resetAfterFin()
 	case state&stReset == 0:
 		s.in.deliver = true
 	}
@@ -152,6 +153,7 @@ func (s *Session) acceptLocked(id uint32) *Stream {
 		return nil
 	}
 	st := newStream(s, id)
+	st.inBacklog = true
 	s.streams[id] = st
 	s.backlog = append(s.backlog, st)
 	notify(s.accepted)
@@ -159,15 +161,18 @@ func (s *Session) acceptLocked(id uint32) *Stream {
 	return st
 }
 
-// applyFlags applies a frame's FIN and RST once its payload is in.
+// applyFlags applies a frame's FIN and RST once its payload is in. FIN and
+// RST together mean an RST after the FIN: what came before stays readable.
 func (s *Session) applyFlags(st *Stream, flags frame.Flags) {
+	if flags&frame.FlagFIN != 0 {
+		st.setState(stFinRecv)
+		st.rw.notify()
+	}
 	if flags&frame.FlagRST != 0 {
 		st.reset(false)
 		return
 	}
 	if flags&frame.FlagFIN != 0 {
-		st.setState(stFinRecv)
-		st.rw.notify()
 		st.maybeRemove()
 	}
 }
@@ -186,9 +191,7 @@ func (s *Session) remoteGoAway(code frame.ErrorCode) {
 	if s.goAwayRecv == nil {
 		s.goAwayRecv = err
 	}
-	if s.openWaits > 0 {
-		notify(s.openSlot) // waiting openers now fail
-	}
+	s.tableChangedLocked() // waiting openers now fail
 	idle := len(s.streams) == 0
 	s.mu.Unlock()
 	// A Normal GoAway lets open streams finish; with none left, or with

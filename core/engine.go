@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"net"
 )
 
@@ -43,8 +44,15 @@ const (
 type Engine struct{ s *Session }
 
 // NewEngine creates a session in the given role, driven by d. A nil cfg
-// means DefaultConfig(); an invalid one is an error.
+// means DefaultConfig(); an invalid one is an error, and so are a nil d
+// (ErrNilTransport) and an unknown role.
 func NewEngine(d Driver, role Role, cfg *Config) (*Engine, error) {
+	if d == nil {
+		return nil, ErrNilTransport
+	}
+	if role != RoleClient && role != RoleServer {
+		return nil, fmt.Errorf("%w: unknown role %d", ErrInvalidConfig, role)
+	}
 	c, err := resolve(cfg)
 	if err != nil {
 		return nil, err

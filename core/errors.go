@@ -18,12 +18,15 @@ var (
 	// ErrStreamClosed is returned by operations on a stream after its own
 	// Close (or writes after CloseWrite); errors.Is(err, net.ErrClosed) holds.
 	ErrStreamClosed = fmt.Errorf("netmux: stream closed: %w", net.ErrClosed)
-	// ErrTooManyStreams is returned by OpenStream when MaxStreams streams
-	// are already open.
+	// ErrTooManyStreams is returned by Open when MaxStreams streams are
+	// already open (OpenStream waits for one to end instead).
 	ErrTooManyStreams = errors.New("netmux: too many open streams")
 	// ErrStreamIDsExhausted is returned by OpenStream when the session has
 	// used every stream id of its parity.
 	ErrStreamIDsExhausted = errors.New("netmux: stream ids exhausted")
+	// ErrNilTransport is returned by Client, Server and NewEngine when given
+	// a nil connection or driver.
+	ErrNilTransport = errors.New("netmux: nil transport")
 )
 
 // GoAwayError is why a session stopped: a GoAway sent (Remote false) or

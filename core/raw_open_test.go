@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -243,5 +244,90 @@ func TestRawOpenWaitsForACKs(t *testing.T) {
 	p.expect(hdr(frame.TypeData, frame.FlagSYN, 7, 0), nil)
 	if err := readErr(opened[1]); !errors.Is(err, core.ErrStreamReset) {
 		t.Fatalf("Read on the refused stream: %v; want ErrStreamReset", err)
+	}
+}
+
+// A stream the peer resets before the application accepts it leaves the
+// accept backlog at once: it takes no slot and is never returned by Accept.
+func TestRawResetLeavesBacklog(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, func(c *core.Config) { c.AcceptBacklog = 2 })
+	p.sendSYN(1, nil)
+	p.sendSYN(3, nil)
+	p.send(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
+	p.send(hdr(frame.TypeData, frame.FlagRST, 3, 0), nil)
+	p.sendSYN(5, nil)
+	p.sendSYN(7, nil)
+	p.ping(1) // no RST for 5 or 7 before the reply: both were taken
+	for _, want := range []uint32{5, 7} {
+		if st := p.accept(); st.ID() != want {
+			t.Fatalf("accepted stream %d; want %d", st.ID(), want)
+		}
+		p.expect(hdr(frame.TypeData, frame.FlagACK, want, 0), nil)
+	}
+}
+
+// At the defaults, a burst of SYNs from a peer that does not pace its opens
+// (the Rust crate sends up to 1024 back to back and never retries a refused
+// one) is accepted whole: 1000 streams opened at once with their request,
+// against a server that accepts in a loop and echoes, all echo.
+func TestRawSYNBurstAccepted(t *testing.T) {
+	const n = 1000
+	p := newRawPeer(t, core.RoleServer, nil)
+	go func() {
+		for {
+			st, err := p.sess.AcceptStream(context.Background())
+			if err != nil {
+				return
+			}
+			go func() {
+				st.SetDeadline(time.Now().Add(rawTimeout))
+				io.Copy(st, st)
+				st.Close()
+			}()
+		}
+	}()
+	var burst []byte
+	for i := range n {
+		req := fmt.Appendf(nil, "request %d", i)
+		burst = append(burst, encode(hdr(frame.TypeData, frame.FlagSYN|frame.FlagFIN, uint32(2*i+1), uint32(len(req))), req)...)
+	}
+	sent := make(chan struct{})
+	go func() { // the session's writes wait for our reads: write concurrently
+		defer close(sent)
+		p.conn.SetWriteDeadline(time.Now().Add(rawTimeout))
+		p.conn.Write(burst)
+	}()
+	echoed := map[uint32][]byte{}
+	for finished := 0; finished < n; {
+		h, payload := p.next()
+		if h.Type != frame.TypeData || h.Flags&frame.FlagRST != 0 {
+			t.Fatalf("after %d echoes the session sent %v; want only Data (no stream refused)", finished, h)
+		}
+		echoed[h.StreamID] = append(echoed[h.StreamID], payload...)
+		if h.Flags&frame.FlagFIN != 0 {
+			if want := fmt.Sprintf("request %d", h.StreamID/2); string(echoed[h.StreamID]) != want {
+				t.Fatalf("stream %d echoed %q; want %q", h.StreamID, echoed[h.StreamID], want)
+			}
+			finished++
+		}
+	}
+	<-sent
+	if got := p.sess.Stats().StreamsRefused; got != 0 {
+		t.Fatalf("Stats().StreamsRefused = %d; want 0", got)
+	}
+}
+
+// Client and Server refuse a nil transport with an error instead of
+// crashing on their own goroutine.
+func TestNilTransport(t *testing.T) {
+	for name, start := range map[string]func(io.ReadWriteCloser, *core.Config) (*core.Session, error){
+		"Client": core.Client, "Server": core.Server,
+	} {
+		if s, err := start(nil, nil); s != nil || !errors.Is(err, core.ErrNilTransport) {
+			t.Errorf("%s(nil, nil) = %v, %v; want ErrNilTransport", name, s, err)
+		}
+	}
+	if e, err := core.NewEngine(nil, core.RoleClient, nil); e != nil || !errors.Is(err, core.ErrNilTransport) {
+		t.Errorf("NewEngine(nil, ...) = %v, %v; want ErrNilTransport", e, err)
 	}
 }

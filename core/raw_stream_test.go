@@ -116,8 +116,8 @@ func TestRawTransportEOFMidStream(t *testing.T) {
 }
 
 // Close half-closes with FIN when everything was read; with unread data, or
-// when data arrives after Close, it resets instead, so the peer learns that
-// its data was not read (as TCP does).
+// when data arrives after Close, an RST follows the FIN, so the peer learns
+// that its data was not read (as TCP does) but keeps what was sent.
 func TestRawCloseStream(t *testing.T) {
 	p := newRawPeer(t, core.RoleServer, nil)
 	p.sendSYN(1, []byte("read"))
@@ -138,6 +138,7 @@ func TestRawCloseStream(t *testing.T) {
 	p.expect(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
 
 	b.Close()
+	p.expect(hdr(frame.TypeData, frame.FlagFIN, 3, 0), nil)
 	p.expect(hdr(frame.TypeData, frame.FlagRST, 3, 0), nil)
 	p.ping(2)
 	if n := p.sess.NumStreams(); n != 0 {
@@ -169,4 +170,89 @@ func TestRawStreamCloseTimeout(t *testing.T) {
 		t.Fatalf("NumStreams = %d after the close timeout; want 0", n)
 	}
 	p.expectQuiet(100 * time.Millisecond) // and nothing for stream 3
+}
+
+// Close is idempotent: closing twice (an explicit Close and a deferred one)
+// sends one FIN, and once the peer's FIN arrives the stream is finished and
+// gone, with no late RST when StreamCloseTimeout passes.
+func TestRawCloseTwice(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, func(c *core.Config) { c.StreamCloseTimeout = 30 * time.Millisecond })
+	p.sendSYN(1, nil)
+	st := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	st.Close()
+	st.Close()
+	p.expect(hdr(frame.TypeData, frame.FlagFIN, 1, 0), nil)
+	p.send(hdr(frame.TypeData, frame.FlagFIN, 1, 0), nil)
+	p.ping(1)
+	if n := p.sess.NumStreams(); n != 0 {
+		t.Fatalf("NumStreams after both FINs = %d; want 0", n)
+	}
+	p.expectQuiet(100 * time.Millisecond) // three close timeouts: no RST
+}
+
+// Close never drops the reply: a server that reads part of a request,
+// writes its response and closes sends the response and FIN, then an RST
+// (the rest of the request went unread).
+func TestRawCloseKeepsReply(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, nil)
+	p.sendSYN(1, []byte("0123456789"))
+	st := p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	expectRead(t, st, "0")
+	write(t, st, "response")
+	st.Close()
+	if got := p.collect(1); string(got) != "response" {
+		t.Fatalf("peer got %q before the FIN; want %q", got, "response")
+	}
+	p.expect(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
+	p.ping(1)
+	if n := p.sess.NumStreams(); n != 0 {
+		t.Fatalf("NumStreams after Close with unread data = %d; want 0", n)
+	}
+}
+
+// An RST after the peer's FIN (on its own frame or on the FIN's frame)
+// keeps what arrived up to the FIN readable, then io.EOF; writes fail with
+// ErrStreamReset.
+func TestRawResetAfterFIN(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		frames [][]byte
+	}{
+		{"separate", [][]byte{
+			encode(hdr(frame.TypeData, frame.FlagFIN, 1, 5), []byte("reply")),
+			encode(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil),
+		}},
+		{"same frame", [][]byte{
+			encode(hdr(frame.TypeData, frame.FlagFIN|frame.FlagRST, 1, 5), []byte("reply")),
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newRawPeer(t, core.RoleClient, nil)
+			ctx, cancel := contextFor(rawTimeout)
+			defer cancel()
+			st, err := p.sess.OpenStream(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, st, "request")
+			p.expect(hdr(frame.TypeData, frame.FlagSYN, 1, 7), []byte("request"))
+			p.send(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+			for _, f := range c.frames {
+				p.write(f)
+			}
+			p.ping(1) // everything is in
+			expectRead(t, st, "reply")
+			if err := readErr(st); err != io.EOF {
+				t.Fatalf("Read after the data: %v; want io.EOF", err)
+			}
+			if _, err := st.Write([]byte("x")); !errors.Is(err, core.ErrStreamReset) {
+				t.Fatalf("Write after the peer's RST: %v; want ErrStreamReset", err)
+			}
+			if n := p.sess.NumStreams(); n != 0 {
+				t.Fatalf("NumStreams = %d; want 0", n)
+			}
+		})
+	}
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // Read reads data the peer sent. It returns io.EOF after the peer's FIN and
-// all data before it; ErrStreamReset after a reset (buffered data is
-// dropped); ErrStreamClosed after Close; the session's error if the session
+// all data before it (also when the peer reset the stream after its FIN);
+// ErrStreamReset after any other reset (buffered data is dropped); ErrStreamClosed after Close; the session's error if the session
 // ended before the peer's FIN (never io.EOF: the data may be truncated); and
 // os.ErrDeadlineExceeded past the read deadline. Reading returns credit to
 // the peer.
@@ -31,7 +31,7 @@ func (st *Stream) read(p []byte) (n int, err error) {
 		// Load the state before reading the ring: data is published before
 		// the FIN bit, so an empty ring after seeing FIN is the real end.
 		state := st.state.Load()
-		if state&stReset != 0 {
+		if state&stRecvReset != 0 {
 			st.ring.Discard()
 			err = ErrStreamReset
 			break

@@ -122,7 +122,6 @@ func (s *Session) output(dst [][]byte) [][]byte {
 		dst = append(dst, b.B)
 		s.inflight = append(s.inflight, b)
 		total += len(b.B)
-		s.queued -= len(b.B)
 	}
 	s.inflightLen += total
 	rest := copy(s.ready, s.ready[i:])
@@ -132,14 +131,22 @@ func (s *Session) output(dst [][]byte) [][]byte {
 		s.outPending.Store(true) // the driver calls Output again anyway
 	}
 	if total > 0 {
-		for _, st := range s.spaceWaits {
-			st.spaceWait = false
-			st.ww.notify()
-		}
-		clear(s.spaceWaits)
-		s.spaceWaits = s.spaceWaits[:0]
+		s.dequeuedLocked(total)
 	}
 	return dst
+}
+
+// dequeuedLocked records that n queued bytes left the send buffer (handed
+// to the driver or dropped by a reset) and wakes the writers waiting for
+// room.
+func (s *Session) dequeuedLocked(n int) {
+	s.queued -= n
+	for _, st := range s.spaceWaits {
+		st.spaceWait = false
+		st.ww.notify()
+	}
+	clear(s.spaceWaits)
+	s.spaceWaits = s.spaceWaits[:0]
 }
 
 // written releases the last batch, or ends the session if writing failed.
@@ -210,7 +217,7 @@ func (s *Session) dropQueuedData() {
 	}
 	clear(s.ready)
 	s.ready = s.ready[:0]
-	s.queued = 0
+	s.dequeuedLocked(s.queued)
 	s.synQueued = 0
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,19 +36,16 @@ type Session struct {
 	streams    map[uint32]*Stream
 	nextID     uint32       // next id this side opens
 	unacked    int          // our opens the peer has not acknowledged
-	openWaits  int          // OpenStream calls waiting for unacked to drop
 	goAwaySent bool         // we sent GoAway: no new streams
 	goAwayRecv *GoAwayError // the peer's GoAway, if any: no new streams
 	resetOnEnd bool         // Close: RST every open stream before the GoAway
 	pings      map[uint32]*pingWait
 	pingSeq    uint32
-	drainWaits int // Shutdown calls waiting for the table to empty
 
 	backlog  []*Stream     // peer-opened streams not yet accepted, oldest first
 	accepted chan struct{} // signalled when the backlog gains a stream
 	// Made by the first waiter; most sessions never need them.
-	openSlot   chan struct{} // signalled when an unacked open is resolved
-	drained    chan struct{} // signalled when a stream leaves the table
+	tableCh    chan struct{} // closed at the next change openers or Shutdown wait for
 	driverOut  chan struct{} // closed once the driver is closed
 	driverGone bool          // the driver is closed
 
@@ -93,7 +91,8 @@ type pingWait struct {
 
 // Client starts the client side of a session over conn, driven by one reader
 // and one writer goroutine. It takes ownership of conn. A nil cfg means
-// DefaultConfig(); an invalid cfg is an error and conn is left open.
+// DefaultConfig(); an invalid cfg is an error and conn is left open; a nil
+// conn is ErrNilTransport.
 func Client(conn io.ReadWriteCloser, cfg *Config) (*Session, error) {
 	return runConn(conn, RoleClient, cfg)
 }
@@ -130,46 +129,53 @@ func newSession(d Driver, role Role, c Config) *Session {
 func (s *Session) now() int64 { return int64(time.Since(s.epoch)) }
 
 // OpenStream opens a new stream. It does not wait for the peer: the SYN goes
-// out with the stream's first bytes (or alone at the next flush). It waits
-// only while AcceptBacklog opens are unacknowledged, until ctx is done. It
-// fails with ErrTooManyStreams at MaxStreams, with a *GoAwayError after a
-// GoAway, and with the session's error once it has ended.
+// out with the stream's first bytes (or alone at the next flush). It waits,
+// until ctx is done, while AcceptBacklog opens are unacknowledged or
+// MaxStreams streams are open. It fails with a *GoAwayError after a GoAway,
+// and with the session's error once it has ended.
 func (s *Session) OpenStream(ctx context.Context) (*Stream, error) {
+	return s.open(ctx, true)
+}
+
+// Open opens a stream; it is OpenStream without a context, for smux/yamux
+// users. As it cannot be cancelled, it fails at once with
+// ErrTooManyStreams when MaxStreams streams are open instead of waiting
+// for one to end; it still waits while AcceptBacklog opens are
+// unacknowledged (the peer's answer ends that wait).
+func (s *Session) Open() (net.Conn, error) {
+	st, err := s.open(context.Background(), false)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// open opens a stream, waiting for room as OpenStream describes; at
+// MaxStreams it waits only if waitForSlot, else fails.
+func (s *Session) open(ctx context.Context, waitForSlot bool) (*Stream, error) {
 	s.mu.Lock()
 	for {
 		if err := s.openErrLocked(); err != nil {
-			if s.openWaits > 0 {
-				notify(s.openSlot) // pass the news on to the next waiter
-			}
 			s.mu.Unlock()
 			return nil, err
 		}
-		if s.unacked < s.cfg.AcceptBacklog {
+		full := len(s.streams) >= s.cfg.MaxStreams
+		if full && !waitForSlot {
+			s.mu.Unlock()
+			return nil, ErrTooManyStreams
+		}
+		if !full && s.unacked < s.cfg.AcceptBacklog {
 			break
 		}
-		s.openWaits++
-		if s.openSlot == nil {
-			s.openSlot = make(chan struct{}, 1)
-		}
-		slot := s.openSlot
+		changed := s.tableChangeLocked()
 		s.mu.Unlock()
-		var err error
 		select {
-		case <-slot:
+		case <-changed:
 		case <-s.done:
 		case <-ctx.Done():
-			err = ctx.Err()
+			return nil, ctx.Err()
 		}
 		s.mu.Lock()
-		s.openWaits--
-		if err != nil {
-			s.mu.Unlock()
-			return nil, err
-		}
-	}
-	if len(s.streams) >= s.cfg.MaxStreams {
-		s.mu.Unlock()
-		return nil, ErrTooManyStreams
 	}
 	id := s.nextID
 	if id == 0 || id > 1<<32-2 {
@@ -180,7 +186,6 @@ func (s *Session) OpenStream(ctx context.Context) (*Stream, error) {
 	st := newStream(s, id)
 	s.streams[id] = st
 	s.unacked++
-	s.wakeOpenerLocked()
 	s.mu.Unlock()
 	s.stats.opened.Add(1)
 	st.queueOpenFrame(frame.FlagSYN)
@@ -202,25 +207,23 @@ func (s *Session) openErrLocked() error {
 	return nil
 }
 
-// wakeOpenerLocked passes the wake-up on to another waiting opener while
-// there is room, so one signal never strands a second waiter.
-func (s *Session) wakeOpenerLocked() {
-	if s.openWaits > 0 && s.unacked < s.cfg.AcceptBacklog {
-		select {
-		case s.openSlot <- struct{}{}:
-		default:
-		}
+// tableChangeLocked returns a channel that is closed at the next change of
+// the stream table that a waiting opener or Shutdown may be waiting for.
+func (s *Session) tableChangeLocked() <-chan struct{} {
+	if s.tableCh == nil {
+		s.tableCh = make(chan struct{})
 	}
+	return s.tableCh
 }
 
-// Open opens a stream; it is OpenStream without a context, for smux/yamux
-// users.
-func (s *Session) Open() (net.Conn, error) {
-	st, err := s.OpenStream(context.Background())
-	if err != nil {
-		return nil, err
+// tableChangedLocked wakes every goroutine waiting in tableChangeLocked's
+// channel: a stream left, an open was acknowledged, or a GoAway arrived.
+// Each re-checks its own condition, so no wake-up can be lost.
+func (s *Session) tableChangedLocked() {
+	if s.tableCh != nil {
+		close(s.tableCh)
+		s.tableCh = nil
 	}
-	return st, nil
 }
 
 // AcceptStream waits for the next stream the peer opens and acknowledges it
@@ -231,6 +234,7 @@ func (s *Session) AcceptStream(ctx context.Context) (*Stream, error) {
 		s.mu.Lock()
 		if len(s.backlog) > 0 {
 			st := s.backlog[0]
+			st.inBacklog = false
 			s.backlog[0] = nil
 			s.backlog = s.backlog[1:]
 			if len(s.backlog) > 0 {
@@ -353,31 +357,29 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.goAwaySent
 	s.goAwaySent = true
-	s.drainWaits++
-	if s.drained == nil {
-		s.drained = make(chan struct{}, 1)
-	}
-	drained := s.drained
 	s.mu.Unlock()
 	if first {
 		s.queueGoAway()
 	}
 	var err error
-	for err == nil && s.NumStreams() > 0 {
+	for {
+		s.mu.Lock()
+		open := len(s.streams)
+		changed := s.tableChangeLocked()
+		s.mu.Unlock()
+		if open == 0 {
+			break
+		}
 		select {
-		case <-drained:
+		case <-changed:
+			continue
 		case <-s.done:
-			s.mu.Lock()
-			s.drainWaits--
-			s.mu.Unlock()
 			return nil
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
+		break
 	}
-	s.mu.Lock()
-	s.drainWaits--
-	s.mu.Unlock()
 	// Drained: the streams' last data and FINs may still be queued; they
 	// go out before the transport closes.
 	s.finish(ErrSessionClosed, nil, err == nil)
@@ -509,26 +511,25 @@ func (s *Session) fail(code frame.ErrorCode, cause error) error {
 	return s.err
 }
 
-// removeStream drops st from the table once both directions are done.
+// removeStream drops st from the table once both directions are done; a
+// stream not accepted yet also leaves the accept backlog.
 func (s *Session) removeStream(st *Stream) {
 	s.mu.Lock()
 	if s.streams[st.id] == st {
 		delete(s.streams, st.id)
 		if !st.acked && st.opener() {
-			s.ackedLocked()
+			s.unacked--
 		}
-		if s.drainWaits > 0 {
-			select {
-			case s.drained <- struct{}{}:
-			default:
-			}
+		if st.inBacklog {
+			st.inBacklog = false
+			s.backlog = slices.DeleteFunc(s.backlog, func(b *Stream) bool { return b == st })
 		}
+		s.tableChangedLocked()
 	}
 	ga := s.goAwayRecv
 	last := ga != nil && len(s.streams) == 0
 	s.mu.Unlock()
-	st.flow.Release()
-	st.stopLingering()
+	st.ended()
 	if last {
 		// The peer said goodbye and nothing is left open: finish, after
 		// the last streams' queued data and FINs.
@@ -536,8 +537,8 @@ func (s *Session) removeStream(st *Stream) {
 	}
 }
 
-// ackedLocked records that one of our opens was acknowledged or ended.
+// ackedLocked records that the peer acknowledged one of our opens.
 func (s *Session) ackedLocked() {
 	s.unacked--
-	s.wakeOpenerLocked()
+	s.tableChangedLocked()
 }

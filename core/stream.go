@@ -42,7 +42,8 @@ type Stream struct {
 	sent       bool       // some frame of this stream went to the driver
 	ww         waiter     // where Write blocks
 
-	acked bool // the peer acknowledged our SYN (streams we opened)
+	acked     bool // the peer acknowledged our SYN (streams we opened); sess.mu
+	inBacklog bool // in sess.backlog, not accepted yet; sess.mu
 
 	// lingering resets the stream if the peer's FIN does not follow our
 	// Close within StreamCloseTimeout; stopped when the stream leaves.
@@ -53,7 +54,8 @@ type Stream struct {
 const (
 	stFinSent    = 1 << iota // our FIN is queued: no more writes
 	stFinRecv                // the peer's FIN arrived: reads end with io.EOF
-	stReset                  // reset by either side
+	stReset                  // reset by either side: writes fail
+	stRecvReset              // reads fail too (every reset but a peer's RST after its FIN)
 	stReadClosed             // Close was called: no more reads
 	stCutOff                 // the session ended
 	stRemoved                // left the session's table
@@ -126,24 +128,29 @@ func (st *Stream) CloseWrite() error {
 }
 
 // Close closes both directions: pending and future Reads and Writes fail
-// with ErrStreamClosed, queued data is still sent, followed by a FIN. If
-// unread data was waiting (or arrives later), the stream is reset instead,
-// so the peer learns that it was not read, as TCP does.
+// with ErrStreamClosed. Data already written is still sent, followed by a
+// FIN: Close never drops it. If inbound data was left unread, or arrives
+// later, an RST follows the FIN so that the peer stops sending (as TCP
+// does); the peer still reads everything up to the FIN. With nothing
+// unread the stream waits up to StreamCloseTimeout for the peer's FIN,
+// then resets. Close is idempotent.
 func (st *Stream) Close() error {
 	old := st.setState(stReadClosed)
-	if old&(stReset|stCutOff) != 0 {
+	if old&stReadClosed != 0 {
 		return nil
 	}
 	st.rw.notify()
-	if st.readMu.TryLock() {
-		unread := st.ring.Discard()
-		st.readMu.Unlock()
-		if unread > 0 {
-			st.reset(true)
-			return nil
-		}
+	st.readMu.Lock() // a Read in progress sees stReadClosed and returns
+	unread := st.ring.Discard()
+	st.readMu.Unlock()
+	if old&(stReset|stCutOff) != 0 {
+		return nil
 	}
 	st.CloseWrite()
+	if unread > 0 {
+		st.resetAfterFin()
+		return nil
+	}
 	if d := st.sess.cfg.StreamCloseTimeout; d > 0 && st.state.Load()&(stFinRecv|stRemoved) == 0 {
 		st.lingering.Store(time.AfterFunc(d, func() { st.reset(true) }))
 		if st.state.Load()&stRemoved != 0 {
@@ -167,16 +174,22 @@ func (st *Stream) Reset() error {
 	return nil
 }
 
-// reset marks the stream reset; if local, it also tells the peer.
+// reset marks the stream reset, dropping its queued data; if local, it also
+// tells the peer. A peer's RST after its FIN leaves what arrived before the
+// FIN readable.
 func (st *Stream) reset(local bool) {
-	old := st.setState(stReset)
+	bits := uint32(stReset | stRecvReset)
+	if !local && st.state.Load()&stFinRecv != 0 {
+		bits = stReset // the dispatcher, which sets stFinRecv, calls us
+	}
+	old := st.setState(bits)
 	if old&(stReset|stCutOff) != 0 {
 		return
 	}
 	s := st.sess
 	s.sendMu.Lock()
 	if st.out != nil {
-		s.queued -= len(st.out.B)
+		s.dequeuedLocked(len(st.out.B))
 		dataBufs.Put(st.out)
 		st.out, st.lastHdr = nil, -1
 		if !st.sent && st.opener() {
@@ -192,19 +205,49 @@ func (st *Stream) reset(local bool) {
 	}
 	st.rw.notify()
 	st.ww.notify()
-	if st.readMu.TryLock() {
+	if bits&stRecvReset != 0 && st.readMu.TryLock() {
 		st.ring.Discard()
 		st.readMu.Unlock()
 	}
 	st.maybeRemove()
 }
 
+// resetAfterFin ends a stream closed with Close whose inbound data went
+// unread: an RST is queued behind the data and FIN already queued (never
+// ahead of them, as a control frame would be), so the peer keeps what we
+// sent and stops sending.
+func (st *Stream) resetAfterFin() {
+	s := st.sess
+	s.sendMu.Lock()
+	old := st.setState(stReset | stRecvReset)
+	if old&(stReset|stCutOff) == 0 {
+		st.appendFrameLocked(frame.FlagRST)
+	}
+	s.sendMu.Unlock()
+	if old&(stReset|stCutOff) != 0 {
+		return
+	}
+	s.kick()
+	st.stopLingering()
+	st.ww.notify()
+	st.maybeRemove()
+}
+
 // sessionEnded cuts the stream off when its session ends.
 func (st *Stream) sessionEnded() {
-	st.stopLingering()
 	st.rw.notify()
 	st.ww.notify()
+	st.ended()
+}
+
+// ended releases what the stream holds once it has left the table or its
+// session has ended: its window budget, its close timer and its deadline
+// timers (which would otherwise keep it in memory until they fire).
+func (st *Stream) ended() {
 	st.flow.Release()
+	st.stopLingering()
+	st.rw.stopDeadline()
+	st.ww.stopDeadline()
 }
 
 // setState sets bits and returns the previous state.

@@ -24,6 +24,10 @@ var (
 	// ErrStreamIDsExhausted is returned by OpenStream when the session has
 	// used every stream id of its parity.
 	ErrStreamIDsExhausted = errors.New("netmux: stream ids exhausted")
+	// ErrListenerClosed is returned by Accept and AcceptStream once the
+	// session's Listener view was closed; errors.Is(err, net.ErrClosed)
+	// holds.
+	ErrListenerClosed = fmt.Errorf("netmux: listener closed: %w", net.ErrClosed)
 	// ErrNilTransport is returned by Client, Server and NewEngine when given
 	// a nil connection or driver.
 	ErrNilTransport = errors.New("netmux: nil transport")

@@ -32,15 +32,16 @@ type Session struct {
 	budget *flow.Budget
 
 	// stream table
-	mu         sync.Mutex
-	streams    map[uint32]*Stream
-	nextID     uint32       // next id this side opens
-	unacked    int          // our opens the peer has not acknowledged
-	goAwaySent bool         // we sent GoAway: no new streams
-	goAwayRecv *GoAwayError // the peer's GoAway, if any: no new streams
-	resetOnEnd bool         // Close: RST every open stream before the GoAway
-	pings      map[uint32]*pingWait
-	pingSeq    uint32
+	mu           sync.Mutex
+	streams      map[uint32]*Stream
+	nextID       uint32       // next id this side opens
+	unacked      int          // our opens the peer has not acknowledged
+	goAwaySent   bool         // we sent GoAway: no new streams
+	goAwayRecv   *GoAwayError // the peer's GoAway, if any: no new streams
+	acceptClosed bool         // the Listener view was closed: end once idle
+	resetOnEnd   bool         // Close: RST every open stream before the GoAway
+	pings        map[uint32]*pingWait
+	pingSeq      uint32
 
 	backlog  []*Stream     // peer-opened streams not yet accepted, oldest first
 	accepted chan struct{} // signalled when the backlog gains a stream
@@ -228,10 +229,16 @@ func (s *Session) tableChangedLocked() {
 
 // AcceptStream waits for the next stream the peer opens and acknowledges it
 // (the ACK rides on the first frame sent on it). It fails with the session's
-// error once the session has ended, or ctx.Err().
+// error once the session has ended, ErrListenerClosed once the Listener
+// view was closed, or ctx.Err().
 func (s *Session) AcceptStream(ctx context.Context) (*Stream, error) {
 	for {
 		s.mu.Lock()
+		if s.acceptClosed && !s.IsClosed() {
+			s.mu.Unlock()
+			notify(s.accepted) // for the next Accept
+			return nil, ErrListenerClosed
+		}
 		if len(s.backlog) > 0 {
 			st := s.backlog[0]
 			st.inBacklog = false
@@ -526,15 +533,28 @@ func (s *Session) removeStream(st *Stream) {
 		}
 		s.tableChangedLocked()
 	}
-	ga := s.goAwayRecv
-	last := ga != nil && len(s.streams) == 0
+	why := s.idleEndLocked()
 	s.mu.Unlock()
 	st.ended()
-	if last {
-		// The peer said goodbye and nothing is left open: finish, after
-		// the last streams' queued data and FINs.
-		s.finish(ga, nil, true)
+	if why != nil {
+		// Goodbye was said and nothing is left open: finish, after the
+		// last streams' queued data and FINs.
+		s.finish(why, nil, true)
 	}
+}
+
+// idleEndLocked returns why the session ends now that no stream is open,
+// or nil if it goes on: the peer's GoAway, or our closed Listener view.
+func (s *Session) idleEndLocked() error {
+	switch {
+	case len(s.streams) > 0:
+		return nil
+	case s.goAwayRecv != nil:
+		return s.goAwayRecv
+	case s.acceptClosed:
+		return ErrSessionClosed
+	}
+	return nil
 }
 
 // ackedLocked records that the peer acknowledged one of our opens.

@@ -18,8 +18,8 @@ func (s *Session) Listener() net.Listener { return sessionListener{s} }
 type sessionListener struct{ s *Session }
 
 func (l sessionListener) Accept() (net.Conn, error) { return l.s.Accept() }
-func (l sessionListener) Addr() net.Addr             { return l.s.Addr() }
-func (l sessionListener) Close() error               { l.s.stopAccepting(); return nil }
+func (l sessionListener) Addr() net.Addr            { return l.s.Addr() }
+func (l sessionListener) Close() error              { l.s.stopAccepting(); return nil }
 
 // stopAccepting closes the Listener view; see Listener.
 func (s *Session) stopAccepting() {

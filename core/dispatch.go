@@ -6,12 +6,13 @@ import (
 	"github.com/netmux/netmux/core/frame"
 )
 
-// inbound is the dispatcher's state between Input calls: the Data frame
-// whose payload is still arriving. Owned by the goroutine calling Input.
+// inbound is the dispatcher's state between Input calls: the decoder and
+// the frame whose payload is still arriving. Owned by the goroutine calling
+// Input.
 type inbound struct {
+	dec     frame.Decoder
 	st      *Stream     // stream the frame belongs to, nil if unknown
 	deliver bool        // copy the payload into st's ring (else drop it)
-	left    int         // payload bytes still to come
 	flags   frame.Flags // FIN/RST to apply once the payload is in
 }
 
@@ -30,38 +31,31 @@ func (s *Session) input(p []byte) (int, error) {
 	s.lastRecv.Store(s.now())
 	n := 0
 	for {
-		if s.in.left > 0 {
-			if n == len(p) {
-				return n, nil
-			}
-			k := min(s.in.left, len(p)-n)
-			if s.in.deliver {
-				s.in.st.ring.Write(p[n : n+k])
-				s.in.st.rw.notify()
-			}
-			s.in.left -= k
-			n += k
-			// Counted before anything that may end the session, so Stats
-			// are complete once Done is closed.
-			s.stats.bytesIn.Add(uint64(k))
-			if s.in.left == 0 && s.in.st != nil {
-				s.applyFlags(s.in.st, s.in.flags)
-			}
-			continue
-		}
-		if len(p)-n < frame.HeaderSize {
-			return n, nil
-		}
-		h, _ := frame.ParseHeader(p[n:])
-		if err := frame.Validate(h, s.cfg.MaxFrameSize); err != nil {
+		pc, k, err := s.in.dec.Next(p[n:])
+		if err != nil {
 			var fe *frame.Error
 			errors.As(err, &fe)
 			return n, s.fail(fe.Code, err)
 		}
-		n += frame.HeaderSize
-		s.stats.bytesIn.Add(frame.HeaderSize)
-		if err := s.handle(h); err != nil {
-			return n, err
+		if k == 0 {
+			return n, nil
+		}
+		n += k
+		// Counted before anything that may end the session, so Stats are
+		// complete once Done is closed.
+		s.stats.bytesIn.Add(uint64(k))
+		if pc.Start {
+			s.in.st, s.in.deliver, s.in.flags = nil, false, 0
+			if err := s.handle(pc.Header); err != nil {
+				return n, err
+			}
+		}
+		if s.in.deliver && len(pc.Payload) > 0 {
+			s.in.st.ring.Write(pc.Payload)
+			s.in.st.rw.notify()
+		}
+		if pc.End && s.in.st != nil {
+			s.applyFlags(s.in.st, s.in.flags)
 		}
 	}
 }
@@ -83,9 +77,9 @@ func (s *Session) handle(h frame.Header) error {
 	return s.handleStream(h)
 }
 
-// handleStream acts on a Data or WindowUpdate frame.
+// handleStream acts on the header of a Data or WindowUpdate frame; its
+// flags are applied once its payload is in.
 func (s *Session) handleStream(h frame.Header) error {
-	s.in = inbound{left: h.PayloadLen()}
 	s.mu.Lock()
 	st := s.streams[h.StreamID]
 	if h.Flags&frame.FlagSYN != 0 {
@@ -116,20 +110,17 @@ func (s *Session) handleStream(h frame.Header) error {
 	}
 	s.mu.Unlock()
 
+	s.in.st, s.in.flags = st, h.Flags
 	if h.Type == frame.TypeWindowUpdate {
 		st.addSendCredit(h.Length)
-		s.applyFlags(st, h.Flags)
 		return nil
 	}
 	if h.Length == 0 {
-		s.applyFlags(st, h.Flags)
 		return nil
 	}
 	if st.credit.Add(-int64(h.Length)) < 0 {
 		return s.fail(frame.CodeFlowControlError, errWindowOver)
 	}
-	s.in.st = st
-	s.in.flags = h.Flags
 	state := st.state.Load()
 	switch {
 	case state&stFinRecv != 0:

@@ -54,3 +54,17 @@ func write(t *testing.T, st *core.Stream, p string) {
 		t.Fatalf("stream %d: Write = %d, %v", st.ID(), n, err)
 	}
 }
+
+// awaitNumStreams waits, at most rawTimeout, until s counts n streams: for
+// removals made on another goroutine (a timer) than the one the test can
+// synchronise with.
+func awaitNumStreams(t *testing.T, s *core.Session, n int) {
+	t.Helper()
+	deadline := time.Now().Add(rawTimeout)
+	for s.NumStreams() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("NumStreams = %d; want %d", s.NumStreams(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

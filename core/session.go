@@ -116,6 +116,7 @@ func newSession(d Driver, role Role, c Config) *Session {
 		pings:    make(map[uint32]*pingWait),
 		accepted: make(chan struct{}, 1),
 		done:     make(chan struct{}),
+		in:       inbound{dec: frame.NewDecoder(c.MaxFrameSize)},
 	}
 	if role == RoleServer {
 		s.nextID = 2

@@ -135,15 +135,65 @@ func decodeWhole(t *testing.T, data []byte, max int) outcome {
 	}
 }
 
-// decodeChunked feeds data to Decode the way a session's reader would: it
-// arrives in chunks whose sizes cycle through 1+splits[i] (all at once if
-// splits is empty), is appended to a buffer, and each decoded frame is
-// dropped from the buffer's front.
+// checkPiece asserts the Decoder.Next contract for one call on avail.
+func checkPiece(t *testing.T, avail []byte, max int, pc frame.Piece, n int, err error) {
+	t.Helper()
+	if err != nil {
+		var fe *frame.Error
+		if !errors.As(err, &fe) || n != 0 || pc.Payload != nil {
+			t.Fatalf("Next error %v (%T): n=%d payload=%d bytes; want a *frame.Error, 0, nil", err, err, n, len(pc.Payload))
+		}
+		if verr := frame.Validate(pc.Header, max); verr != err {
+			t.Fatalf("Next error %v, Validate says %v", err, verr)
+		}
+		return
+	}
+	if n == 0 {
+		// Mid-payload any byte is taken, and a whole header always is.
+		if pc.Payload != nil || pc.Start || len(avail) >= frame.HeaderSize {
+			t.Fatalf("need-more with %d bytes returned %+v", len(avail), pc)
+		}
+		return
+	}
+	if n > len(avail) {
+		t.Fatalf("Next consumed %d bytes of %d", n, len(avail))
+	}
+	body := avail
+	if pc.Start {
+		if verr := frame.Validate(pc.Header, max); verr != nil {
+			t.Fatalf("Next accepted %v, which Validate rejects: %v", pc.Header, verr)
+		}
+		if re := frame.AppendHeader(nil, pc.Header); !bytes.Equal(re, avail[:frame.HeaderSize]) {
+			t.Fatalf("re-encoded %x, consumed %x", re, avail[:frame.HeaderSize])
+		}
+		body = avail[frame.HeaderSize:]
+		if n != frame.HeaderSize+len(pc.Payload) {
+			t.Fatalf("Next consumed %d bytes for a header and %d payload bytes", n, len(pc.Payload))
+		}
+	} else if n != len(pc.Payload) {
+		t.Fatalf("Next consumed %d bytes for %d payload bytes", n, len(pc.Payload))
+	}
+	if len(pc.Payload) > 0 && &pc.Payload[0] != &body[0] {
+		t.Fatal("payload does not alias the input")
+	}
+	if cap(pc.Payload) != len(pc.Payload) {
+		t.Fatalf("payload capacity %d beyond its %d bytes", cap(pc.Payload), len(pc.Payload))
+	}
+}
+
+// decodeChunked feeds data to a frame.Decoder the way a session's reader
+// does: it arrives in chunks whose sizes cycle through 1+splits[i] (all at
+// once if splits is empty), payload is taken piece by piece as it arrives,
+// and only a partial header is carried over to the next chunk.
 func decodeChunked(t *testing.T, data, splits []byte, max int) outcome {
 	var (
-		o   outcome
-		buf []byte
+		o       outcome
+		buf     []byte
+		payload []byte       // of the frame being received
+		cur     frame.Header // that frame
+		open    bool         // a frame's header is in, its payload not all
 	)
+	dec := frame.NewDecoder(max)
 	for pos, i := 0, 0; pos < len(data); i++ {
 		size := len(data) - pos
 		if len(splits) > 0 {
@@ -155,8 +205,8 @@ func decodeChunked(t *testing.T, data, splits []byte, max int) outcome {
 		off := 0
 		for {
 			avail := buf[off:]
-			h, p, n, err := frame.Decode(avail, max)
-			checkDecode(t, avail, max, h, p, n, err)
+			pc, n, err := dec.Next(avail)
+			checkPiece(t, avail, max, pc, n, err)
 			if err != nil {
 				o.err = err // a session would send GoAway and stop reading
 				return o
@@ -164,14 +214,31 @@ func decodeChunked(t *testing.T, data, splits []byte, max int) outcome {
 			if n == 0 {
 				break
 			}
-			o.frames = append(o.frames, decoded{h, string(p)})
-			o.consumed += n
+			if pc.Start == open || (!pc.Start && pc.Header != cur) {
+				t.Fatalf("piece %+v while receiving %v (open %v)", pc, cur, open)
+			}
+			if pc.Start {
+				cur, payload, open = pc.Header, payload[:0], true
+			}
+			payload = append(payload, pc.Payload...)
 			off += n
+			if pc.End {
+				o.frames = append(o.frames, decoded{cur, string(payload)})
+				o.consumed += frame.HeaderSize + len(payload)
+				open = false
+			}
 		}
-		buf = buf[:copy(buf, buf[off:])] // payloads were copied; reuse the buffer
+		buf = buf[:copy(buf, buf[off:])]
+		if len(buf) >= frame.HeaderSize {
+			t.Fatalf("%d bytes left over after Next, more than a partial header", len(buf))
+		}
 	}
-	if want := len(data) - o.consumed; len(buf) != want {
-		t.Fatalf("%d bytes buffered at the end, want %d", len(buf), want)
+	inFrame := 0
+	if open {
+		inFrame = frame.HeaderSize + len(payload)
+	}
+	if want := len(data) - o.consumed; len(buf)+inFrame != want {
+		t.Fatalf("%d bytes buffered and %d in an unfinished frame at the end, want %d", len(buf), inFrame, want)
 	}
 	return o
 }
@@ -179,8 +246,9 @@ func decodeChunked(t *testing.T, data, splits []byte, max int) outcome {
 // fuzzMaxFrameSizes are the limits every input is decoded with.
 var fuzzMaxFrameSizes = []int{frame.DefaultMaxFrameSize, 16}
 
-// FuzzDecode decodes arbitrary bytes delivered in arbitrary chunks and checks
-// the Decode contract and that chunking never changes the result.
+// FuzzDecode decodes arbitrary bytes whole with Decode and delivered in
+// arbitrary chunks to the Decoder that sessions use, checks both contracts,
+// and that chunking never changes the result.
 func FuzzDecode(f *testing.F) {
 	golden := readGolden(f)
 	splitSeeds := [][]byte{nil, {0}, {11}, {12}, {3, 200, 0}}

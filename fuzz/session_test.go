@@ -20,7 +20,10 @@ func (nopDriver) Close() error { return nil }
 // the bytes, the engine must not panic, must never report consuming more
 // than it was given, must leave at most a partial header unconsumed, and
 // once it reports an error the session must have ended with a GoAway error.
-// Accepted streams are written to and reset, to exercise the send side.
+// Every frame it sends must be valid, open streams of its own parity only,
+// acknowledge only the peer's, and carry no more payload per stream than
+// the credit the fuzzed peer granted. Accepted streams are written to and
+// reset, to exercise the send side.
 func FuzzSession(f *testing.F) {
 	for _, v := range readGolden(f) {
 		f.Add(v, []byte{3, 5}, false)
@@ -51,10 +54,15 @@ func FuzzSession(f *testing.F) {
 		}
 		s := e.Session()
 		defer s.Close()
+		wire := newWireCheck(t, role, cfg.MaxFrameSize)
 		drain := func() {
 			for range 1000 {
-				if len(e.Output(nil)) == 0 {
+				bufs := e.Output(nil)
+				if len(bufs) == 0 {
 					return
+				}
+				for _, b := range bufs {
+					wire.sent(b)
 				}
 				e.Written(nil)
 			}
@@ -73,6 +81,7 @@ func FuzzSession(f *testing.F) {
 			if n < 0 || n > len(buf) {
 				t.Fatalf("Input consumed %d of %d bytes", n, len(buf))
 			}
+			wire.received(buf[:n])
 			if err != nil {
 				if !s.IsClosed() {
 					t.Fatalf("Input failed (%v) but the session goes on", err)
@@ -101,4 +110,75 @@ func FuzzSession(f *testing.F) {
 		drain()
 		e.Closed(nil)
 	})
+}
+
+// wireCheck checks what a session sends against what its peer sent it.
+type wireCheck struct {
+	t        *testing.T
+	own      uint32 // parity of the ids the session opens: 1 client, 0 server
+	out, in  frame.Decoder
+	partial  []byte            // the start of a header the last buffer ended with
+	inFailed bool              // the peer's bytes stopped being valid
+	granted  map[uint32]uint64 // credit the peer gave per stream, beyond the initial window
+	payload  map[uint32]uint64 // Data payload the session sent per stream
+}
+
+func newWireCheck(t *testing.T, role core.Role, maxFrameSize int) *wireCheck {
+	own := uint32(1)
+	if role == core.RoleServer {
+		own = 0
+	}
+	return &wireCheck{
+		t: t, own: own,
+		out: frame.NewDecoder(maxFrameSize), in: frame.NewDecoder(1 << 30),
+		granted: map[uint32]uint64{}, payload: map[uint32]uint64{},
+	}
+}
+
+// received notes the credit granted by bytes the session consumed.
+func (w *wireCheck) received(b []byte) {
+	for !w.inFailed && len(b) > 0 {
+		pc, n, err := w.in.Next(b)
+		if err != nil || n == 0 {
+			w.inFailed = err != nil
+			return
+		}
+		b = b[n:]
+		if h := pc.Header; pc.Start && h.Type == frame.TypeWindowUpdate {
+			w.granted[h.StreamID] += uint64(h.Length)
+		}
+	}
+}
+
+// sent checks the frames in one buffer that Output handed out, which
+// continues the byte stream of the buffers before it.
+func (w *wireCheck) sent(b []byte) {
+	w.t.Helper()
+	b = append(w.partial, b...)
+	for {
+		pc, n, err := w.out.Next(b)
+		if err != nil {
+			w.t.Fatalf("the session sent an invalid frame %v: %v", pc.Header, err)
+		}
+		if n == 0 {
+			w.partial = append(w.partial[:0], b...) // part of a header
+			return
+		}
+		b = b[n:]
+		h := pc.Header
+		if pc.Start && (h.Type == frame.TypeData || h.Type == frame.TypeWindowUpdate) {
+			if h.Flags&frame.FlagSYN != 0 && h.StreamID&1 != w.own {
+				w.t.Fatalf("the session opened stream %d, of the peer's parity: %v", h.StreamID, h)
+			}
+			if h.Flags&frame.FlagACK != 0 && h.StreamID&1 == w.own {
+				w.t.Fatalf("the session acknowledged stream %d, of its own parity: %v", h.StreamID, h)
+			}
+		}
+		if len(pc.Payload) > 0 {
+			w.payload[h.StreamID] += uint64(len(pc.Payload))
+			if limit := frame.InitialWindow + w.granted[h.StreamID]; w.payload[h.StreamID] > limit {
+				w.t.Fatalf("the session sent %d bytes on stream %d; the peer granted %d", w.payload[h.StreamID], h.StreamID, limit)
+			}
+		}
+	}
 }

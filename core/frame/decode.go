@@ -52,29 +52,78 @@ func Validate(h Header, maxFrameSize int) error {
 	return nil
 }
 
-// Decode reads the next frame from the start of b, which may hold any number
-// of bytes from a byte stream: part of a header, part of a payload, several
-// frames. It validates the header with Validate.
+// Decoder splits a byte stream into frames without copying or allocating.
+// It returns each header as soon as its 12 bytes are in and a Data payload
+// in the pieces in which it arrives, so its caller never has to hold more
+// than a partial header. A session's inbound side uses one Decoder for the
+// life of its transport; the zero value is not usable, see NewDecoder.
+type Decoder struct {
+	max  int    // largest Data payload accepted
+	h    Header // frame whose payload is still arriving
+	left int    // bytes of that payload still to come
+}
+
+// NewDecoder returns a Decoder that accepts Data payloads of at most
+// maxFrameSize bytes.
+func NewDecoder(maxFrameSize int) Decoder { return Decoder{max: maxFrameSize} }
+
+// Piece is one step through the byte stream: a frame's header, some of its
+// payload, or both.
+type Piece struct {
+	Header  Header // the frame this piece belongs to
+	Payload []byte // payload bytes in this piece; aliases the input
+	Start   bool   // Header was decoded by this call
+	End     bool   // the frame is complete: none of its payload is left
+}
+
+// Next decodes from the start of b and returns the piece found and how many
+// bytes of b it consumed. While a payload is arriving, the piece is as much
+// of it as b holds. Otherwise b must start with a header: once its 12 bytes
+// are present, it is validated (Validate) and returned with whatever of its
+// payload follows in b. n == 0 with a nil error means b holds too little
+// (nothing, or part of a header): call again with more bytes, starting with
+// the ones not consumed. A header that fails validation is returned with
+// its *Error and n == 0; the stream cannot be decoded further. The payload
+// aliases b: it is valid only as long as those bytes are. Next never
+// allocates.
+func (d *Decoder) Next(b []byte) (p Piece, n int, err error) {
+	if d.left > 0 {
+		k := min(d.left, len(b))
+		if k == 0 {
+			return Piece{}, 0, nil
+		}
+		d.left -= k
+		return Piece{Header: d.h, Payload: b[:k:k], End: d.left == 0}, k, nil
+	}
+	h, ok := ParseHeader(b)
+	if !ok {
+		return Piece{}, 0, nil
+	}
+	if err := Validate(h, d.max); err != nil {
+		return Piece{Header: h}, 0, err
+	}
+	k := min(h.PayloadLen(), len(b)-HeaderSize)
+	d.h, d.left = h, h.PayloadLen()-k
+	end := HeaderSize + k
+	return Piece{Header: h, Payload: b[HeaderSize:end:end], Start: true, End: d.left == 0}, end, nil
+}
+
+// Decode reads one whole frame from the start of b, which may hold any
+// number of bytes from a byte stream: part of a header, part of a payload,
+// several frames. It is Decoder.Next for callers that keep the bytes until a
+// frame is complete (tests, tools).
 //
 // If b starts with a complete frame, Decode returns its header, its payload
 // and n, the number of bytes the frame occupies (HeaderSize plus the payload
-// length). The payload aliases b: it is valid only as long as the caller
-// keeps those bytes of b unchanged (with gnet's Peek, only until the callback
-// returns). If b holds only part of a valid frame, Decode returns n == 0 and
-// a nil error: nothing is consumed, call again with more bytes. A header that
-// fails validation is reported as soon as its 12 bytes are present, with n ==
-// 0. Decode never allocates.
+// length). The payload aliases b. If b holds only part of a valid frame,
+// Decode returns n == 0 and a nil error: nothing is consumed, call again
+// with more bytes. A header that fails validation is reported as soon as its
+// 12 bytes are present, with n == 0. Decode never allocates.
 func Decode(b []byte, maxFrameSize int) (h Header, payload []byte, n int, err error) {
-	h, ok := ParseHeader(b)
-	if !ok {
-		return Header{}, nil, 0, nil
+	d := NewDecoder(maxFrameSize)
+	p, n, err := d.Next(b)
+	if err != nil || !p.End {
+		return p.Header, nil, 0, err
 	}
-	if err := Validate(h, maxFrameSize); err != nil {
-		return h, nil, 0, err
-	}
-	if len(b)-HeaderSize < h.PayloadLen() { // HeaderSize+PayloadLen may overflow int on 32-bit
-		return h, nil, 0, nil
-	}
-	end := HeaderSize + h.PayloadLen()
-	return h, b[HeaderSize:end:end], end, nil
+	return p.Header, p.Payload, n, nil
 }

@@ -118,7 +118,7 @@ func (s *Session) handleStream(h frame.Header) error {
 	if h.Length == 0 {
 		return nil
 	}
-	if st.credit.Add(-int64(h.Length)) < 0 {
+	if !st.credit.Spend(h.Length) {
 		return s.fail(frame.CodeFlowControlError, errWindowOver)
 	}
 	state := st.state.Load()

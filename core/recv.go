@@ -78,6 +78,6 @@ func (st *Stream) consumed(n int, state uint32) {
 	}
 	// Credit first, then the frame: the peer may use it as soon as it
 	// arrives.
-	st.credit.Add(int64(inc))
+	st.credit.Grant(inc)
 	s.queueCtrl(frame.Header{Type: frame.TypeWindowUpdate, StreamID: st.id, Length: inc})
 }

@@ -49,7 +49,7 @@ func (st *Stream) Write(p []byte) (int, error) {
 		}
 		c := min(room, len(p)-n)
 		st.appendDataLocked(p[n : n+c])
-		st.sendCredit -= int64(c)
+		st.sendCredit.Spend(c)
 		s.sendMu.Unlock()
 		s.kick()
 		n += c
@@ -75,7 +75,7 @@ func (st *Stream) roomLocked() int {
 		}
 		return 0
 	}
-	return int(min(int64(space-frame.HeaderSize), st.sendCredit))
+	return int(min(int64(space-frame.HeaderSize), st.sendCredit.Available()))
 }
 
 // appendDataLocked encodes p as Data frames at the end of out, growing the
@@ -135,7 +135,7 @@ func (st *Stream) lastFlags() frame.Flags {
 func (st *Stream) addSendCredit(inc uint32) {
 	s := st.sess
 	s.sendMu.Lock()
-	st.sendCredit = min(st.sendCredit+int64(inc), 1<<32-1)
+	st.sendCredit.Grant(inc)
 	s.sendMu.Unlock()
 	st.ww.notify()
 }

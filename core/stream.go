@@ -29,18 +29,18 @@ type Stream struct {
 	readMu sync.Mutex
 	ring   ring.Ring
 	flow   flow.Receiver
-	credit atomic.Int64 // bytes the peer may still send us
-	rw     waiter       // where Read blocks
+	credit flow.RecvCredit // bytes the peer may still send us
+	rw     waiter          // where Read blocks
 
 	// send half
-	writeMu    sync.Mutex // serialises Write
-	sendCredit int64      // bytes we may still send
-	out        *frameBuf  // encoded frames not yet handed to the driver
-	lastHdr    int        // offset in out of the last frame's header, -1 if none
-	inReady    bool       // in sess.ready
-	spaceWait  bool       // in sess.spaceWaits
-	sent       bool       // some frame of this stream went to the driver
-	ww         waiter     // where Write blocks
+	writeMu    sync.Mutex      // serialises Write
+	sendCredit flow.SendCredit // bytes we may still send
+	out        *frameBuf       // encoded frames not yet handed to the driver
+	lastHdr    int             // offset in out of the last frame's header, -1 if none
+	inReady    bool            // in sess.ready
+	spaceWait  bool            // in sess.spaceWaits
+	sent       bool            // some frame of this stream went to the driver
+	ww         waiter          // where Write blocks
 
 	acked     bool // the peer acknowledged our SYN (streams we opened); sess.mu
 	inBacklog bool // in sess.backlog, not accepted yet; sess.mu
@@ -65,10 +65,10 @@ func newStream(s *Session, id uint32) *Stream {
 	st := &Stream{
 		id:         id,
 		sess:       s,
-		sendCredit: frame.InitialWindow,
+		sendCredit: flow.NewSendCredit(frame.InitialWindow),
 		lastHdr:    -1,
 	}
-	st.credit.Store(frame.InitialWindow)
+	st.credit.Init(frame.InitialWindow)
 	st.flow.Init(frame.InitialWindow, uint32(s.cfg.MaxStreamWindow), s.budget, time.Now())
 	return st
 }

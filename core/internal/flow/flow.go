@@ -1,7 +1,8 @@
-// Package flow is the receive side of credit flow control for one stream:
-// when to return credit to the sender and how much, including window
-// auto-tuning. It is pure logic: time and the round-trip estimate are
-// passed in, so it is tested without sockets or clocks.
+// Package flow is credit flow control for one stream: the credit each side
+// holds (SendCredit, RecvCredit), and when to return credit to the sender
+// and how much, including window auto-tuning (Receiver). It is pure logic:
+// time and the round-trip estimate are passed in, so it is tested without
+// sockets or clocks.
 package flow
 
 import (

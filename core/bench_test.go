@@ -1,9 +1,13 @@
 package core_test
 
 import (
+	"context"
 	"io"
 	"net"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/netmux/netmux/core"
 )
@@ -105,4 +109,103 @@ func BenchmarkRequestResponse(b *testing.B) {
 	if err := <-served; err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkRRUnderBulk is the 64-byte ping-pong of BenchmarkRequestResponse
+// on one stream while 64 other streams of the same session write as fast
+// as they can, over net.Pipe (so that what queues is the session's, not a
+// kernel's socket buffers): one op is one round trip of the interactive
+// stream. "default" leaves every stream at DefaultPriority
+// (round robin); "urgent" gives the interactive stream urgency 0. It
+// reports the round trip's median and 99th percentile in µs.
+func BenchmarkRRUnderBulk(b *testing.B) {
+	for _, urgent := range []bool{false, true} {
+		name := "default"
+		if urgent {
+			name = "urgent"
+		}
+		b.Run(name, func(b *testing.B) { benchRRUnderBulk(b, urgent) })
+	}
+}
+
+func benchRRUnderBulk(b *testing.B, urgent bool) {
+	const bulkStreams = 64
+	c1, c2 := net.Pipe() // no kernel buffers: the queueing measured is the session's
+	cs, err := core.Client(c1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ss, err := core.Server(c2, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer func() {
+		cs.Close()
+		ss.Close()
+		<-cs.Done()
+		<-ss.Done()
+		wg.Wait()
+	}()
+	// The server echoes the first stream and drains the others.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for first := true; ; first = false {
+			st, err := ss.AcceptStream(context.Background())
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if first {
+					io.Copy(st, st)
+				} else {
+					io.Copy(io.Discard, st)
+				}
+			}()
+		}
+	}()
+	rr, err := cs.OpenStream(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if urgent {
+		rr.SetPriority(core.Priority{Urgency: 0})
+	}
+	chunk := make([]byte, 64<<10)
+	for range bulkStreams {
+		st, err := cs.OpenStream(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := st.Write(chunk); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	req, resp := make([]byte, 64), make([]byte, 64)
+	lat := make([]time.Duration, 0, 1024)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		if _, err := rr.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(rr, resp); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }

@@ -78,7 +78,7 @@ func (e *Engine) Input(p []byte) (int, error) { return e.s.input(p) }
 // slices stay valid and unchanged until Written is called; call Written
 // exactly once after each Output that returned anything, before the next
 // Output. An empty result means nothing is pending: wait for Wake.
-func (e *Engine) Output(dst [][]byte) [][]byte { return e.s.output(dst) }
+func (e *Engine) Output(dst [][]byte) [][]byte { return e.s.tx.output(dst) }
 
 // Written reports that everything the last Output returned has been
 // written (err nil) or that writing failed (the session then ends).

@@ -40,7 +40,7 @@ func (s *Session) stopAccepting() {
 	s.mu.Unlock()
 	notify(s.accepted) // pending Accepts fail
 	if first {
-		s.queueGoAway()
+		s.tx.goAway()
 	}
 	for _, st := range unaccepted {
 		st.reset(true)

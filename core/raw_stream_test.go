@@ -166,7 +166,7 @@ func TestRawStreamCloseTimeout(t *testing.T) {
 
 	// Stream 1's peer never finishes: after the timeout it is reset.
 	p.expect(hdr(frame.TypeData, frame.FlagRST, 1, 0), nil)
-	awaitNumStreams(t, p.sess, 0) // the timer removes it just after the RST is queued
+	awaitNumStreams(t, p.sess, 0)         // the timer removes it just after the RST is queued
 	p.expectQuiet(100 * time.Millisecond) // and nothing for stream 3
 }
 

@@ -44,7 +44,7 @@ func TestGoAwayWaitsForPendingSYN(t *testing.T) {
 	if _, err := s.OpenStream(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	s.queueGoAway()
+	s.tx.goAway()
 	s.queueCtrl(frame.Header{Type: frame.TypePing, Length: 7})
 
 	var want []byte

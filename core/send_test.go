@@ -69,7 +69,7 @@ func TestResetWakesWritersWaitingForRoom(t *testing.T) {
 
 // waitingForRoom reports whether st waits for room in the send buffer.
 func (s *Session) waitingForRoom(st *Stream) bool {
-	s.sendMu.Lock()
-	defer s.sendMu.Unlock()
-	return st.spaceWait
+	s.tx.mu.Lock()
+	defer s.tx.mu.Unlock()
+	return st.tx.waiting
 }

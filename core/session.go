@@ -18,12 +18,11 @@ import (
 // Session is one multiplexed connection: it opens and accepts streams over
 // a single transport. It is safe for concurrent use, and it is a
 // net.Listener whose Accept returns the streams the peer opens.
-//
-// Ownership: the fields under "stream table" are guarded by mu; those under
-// "outbound" (and every stream's send fields) by sendMu, never held across
-// I/O; "inbound" fields belong to the one goroutine calling Engine.Input;
-// the rest are set once or atomic.
 type Session struct {
+	// Ownership: the fields under "stream table" are guarded by mu; tx
+	// (and every stream's tx) by its own lock, never held across I/O; in
+	// belongs to the one goroutine calling Engine.Input; the rest are set
+	// once or atomic.
 	cfg    Config
 	role   Role
 	drv    Driver
@@ -50,20 +49,7 @@ type Session struct {
 	driverOut  chan struct{} // closed once the driver is closed
 	driverGone bool          // the driver is closed
 
-	// outbound
-	sendMu      sync.Mutex
-	ctrl        *frameBuf   // control frames, written before any data
-	ready       []*Stream   // streams with data queued, in round-robin order
-	queued      int         // bytes in streams' out buffers
-	spaceWaits  []*Stream   // writers waiting for MaxSendBuffer space
-	ctrlOut     *frameBuf   // control frames handed to the driver, not yet written
-	inflight    []*frameBuf // stream buffers handed to the driver, not yet written
-	inflightLen int         // bytes in inflight
-	pingsQueued []uint32    // ping requests in ctrl
-	pingsOut    []uint32    // ping requests in inflight
-	outPending  atomic.Bool // a Wake is due or pending
-	synQueued   int         // our streams whose SYN is queued, not yet handed out
-	goAwayDue   bool        // a graceful GoAway waits for those SYNs to go first
+	tx sendQueue // outbound
 
 	// inbound
 	in inbound
@@ -118,6 +104,7 @@ func newSession(d Driver, role Role, c Config) *Session {
 		done:     make(chan struct{}),
 		in:       inbound{dec: frame.NewDecoder(c.MaxFrameSize)},
 	}
+	s.tx.init(&c, d.Wake)
 	if role == RoleServer {
 		s.nextID = 2
 	}
@@ -367,7 +354,7 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	s.goAwaySent = true
 	s.mu.Unlock()
 	if first {
-		s.queueGoAway()
+		s.tx.goAway()
 	}
 	var err error
 	for {
@@ -431,22 +418,20 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 		for _, st := range streams {
 			st.setState(stCutOff | stRemoved)
 		}
-		if code != nil {
-			// Queued once the streams are cut off (a reset arriving now
-			// changes nothing) and before done is closed (the writer may
-			// close the driver as soon as it sees nothing queued).
-			s.sendMu.Lock()
-			if s.resetOnEnd {
-				// The peer's streams fail at once even where the transport
-				// cannot signal its end (KCP); an RST for a stream the peer
-				// never heard of is ignored.
-				for id := range streams {
-					s.appendCtrlLocked(frame.Header{Type: frame.TypeData, Flags: frame.FlagRST, StreamID: id})
-				}
+		// The final frames are queued once the streams are cut off (a
+		// reset arriving now changes nothing) and before done is closed
+		// (the writer may close the driver as soon as it sees nothing
+		// queued).
+		var resets []uint32
+		if code != nil && s.resetOnEnd {
+			// The peer's streams fail at once even where the transport
+			// cannot signal its end (KCP); an RST for a stream the peer
+			// never heard of is ignored.
+			for id := range streams {
+				resets = append(resets, id)
 			}
-			s.appendCtrlLocked(frame.Header{Type: frame.TypeGoAway, Length: uint32(*code)})
-			s.sendMu.Unlock()
 		}
+		s.tx.end(resets, code, flush)
 		close(s.done)
 		for _, p := range s.pings {
 			if p.reply != nil {
@@ -462,15 +447,8 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 			st.sessionEnded()
 		}
 		s.log.Debug("netmux session ended", "err", err)
-		if !flush {
-			s.dropQueuedData()
-		}
-		s.kick()
 		// If nothing is queued or in flight the driver can go now.
-		s.sendMu.Lock()
-		idle := s.outputIdleLocked()
-		s.sendMu.Unlock()
-		if idle {
+		if s.tx.idle() {
 			s.closeDriver()
 		}
 	})
@@ -508,6 +486,45 @@ func (s *Session) transportClosed(err error) {
 		s.end(&transportError{cause: err}, nil)
 	}
 	s.closeDriver()
+}
+
+// queueCtrl queues a control frame ahead of all data, or ends the session
+// if the peer floods them without reading the replies.
+func (s *Session) queueCtrl(h frame.Header) {
+	if !s.tx.control(h) {
+		s.fail(frame.CodeProtocolError, errCtrlFlood)
+	}
+}
+
+// written releases the last batch, or ends the session if writing failed.
+func (s *Session) written(err error) {
+	pings, n, idle := s.tx.written(err)
+	s.stats.bytesOut.Add(uint64(n))
+	if len(pings) > 0 {
+		s.pingsWritten(pings)
+	}
+	if err != nil {
+		s.writeFailed(err)
+		return
+	}
+	if idle && s.IsClosed() {
+		s.closeDriver()
+	}
+}
+
+// writeFailed handles a failed write. If the peer had said GoAway, it has
+// most likely sent everything and closed: what the reader still holds or is
+// about to read must be delivered, so the reader ends the session at EOF
+// (or WriteTimeout does). Otherwise the transport is broken: end now.
+func (s *Session) writeFailed(err error) {
+	s.mu.Lock()
+	said := s.goAwayRecv != nil
+	s.mu.Unlock()
+	if !said {
+		s.transportClosed(err)
+		return
+	}
+	time.AfterFunc(s.cfg.WriteTimeout, func() { s.transportClosed(err) })
 }
 
 // fail ends the session after a violation by the peer, sending GoAway with

@@ -36,8 +36,6 @@ func (s *Session) Stats() Stats {
 	s.mu.Lock()
 	st.Streams = len(s.streams)
 	s.mu.Unlock()
-	s.sendMu.Lock()
-	st.SendQueued = s.queued
-	s.sendMu.Unlock()
+	st.SendQueued = s.tx.queuedBytes()
 	return st
 }

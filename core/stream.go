@@ -15,12 +15,12 @@ import (
 // net.Conn, deadlines included, plus CloseWrite (half-close) and Reset.
 // Reads and writes may run concurrently with each other; concurrent Reads
 // (or Writes) are serialised.
-//
-// Ownership: the receive half (ring consumer side, flow) belongs to the
-// reader under readMu; the ring's producer side to the session's inbound
-// dispatcher; the send fields to sess.sendMu; acked to sess.mu; state,
-// credit and the deadlines are safe for concurrent use.
 type Stream struct {
+	// Ownership: the receive half (ring consumer side, flow) belongs to
+	// the reader under readMu; the ring's producer side to the session's
+	// inbound dispatcher; tx to the session's send queue; acked and
+	// inBacklog to sess.mu; state, credit and the deadlines are safe for
+	// concurrent use.
 	id    uint32
 	sess  *Session
 	state atomic.Uint32 // st* bits
@@ -33,14 +33,9 @@ type Stream struct {
 	rw     waiter          // where Read blocks
 
 	// send half
-	writeMu    sync.Mutex      // serialises Write
-	sendCredit flow.SendCredit // bytes we may still send
-	out        *frameBuf       // encoded frames not yet handed to the driver
-	lastHdr    int             // offset in out of the last frame's header, -1 if none
-	inReady    bool            // in sess.ready
-	spaceWait  bool            // in sess.spaceWaits
-	sent       bool            // some frame of this stream went to the driver
-	ww         waiter          // where Write blocks
+	writeMu sync.Mutex // serialises Write
+	tx      txState    // queued frames and credit, owned by sess.tx
+	ww      waiter     // where Write blocks
 
 	acked     bool // the peer acknowledged our SYN (streams we opened); sess.mu
 	inBacklog bool // in sess.backlog, not accepted yet; sess.mu
@@ -62,12 +57,7 @@ const (
 )
 
 func newStream(s *Session, id uint32) *Stream {
-	st := &Stream{
-		id:         id,
-		sess:       s,
-		sendCredit: flow.NewSendCredit(frame.InitialWindow),
-		lastHdr:    -1,
-	}
+	st := &Stream{id: id, sess: s, tx: newTxState()}
 	st.credit.Init(frame.InitialWindow)
 	st.flow.Init(frame.InitialWindow, uint32(s.cfg.MaxStreamWindow), s.budget, time.Now())
 	return st
@@ -108,20 +98,14 @@ func (st *Stream) SetWriteDeadline(t time.Time) error { st.ww.setDeadline(t); re
 // CloseWrite half-closes the stream: a FIN follows the data already
 // written; reading goes on until the peer's FIN (io.EOF). It does not wait.
 func (st *Stream) CloseWrite() error {
-	s := st.sess
-	s.sendMu.Lock()
-	old := st.state.Load()
-	if old&(stFinSent|stReset|stCutOff) != 0 {
-		s.sendMu.Unlock()
+	old, queued := st.sess.tx.fin(st)
+	if !queued {
 		if old&stFinSent != 0 {
 			return nil
 		}
 		return st.stateErr(old)
 	}
-	st.setState(stFinSent)
-	st.appendFlagLocked(frame.FlagFIN)
-	s.sendMu.Unlock()
-	s.kick()
+	st.sess.tx.kick()
 	st.ww.notify() // a Write blocked on credit now fails
 	st.maybeRemove()
 	return nil
@@ -186,22 +170,10 @@ func (st *Stream) reset(local bool) {
 	if old&(stReset|stCutOff) != 0 {
 		return
 	}
-	s := st.sess
-	s.sendMu.Lock()
-	if st.out != nil {
-		s.dequeuedLocked(len(st.out.B))
-		dataBufs.Put(st.out)
-		st.out, st.lastHdr = nil, -1
-		if !st.sent && st.opener() {
-			s.synQueued-- // its SYN never leaves
-		}
-	}
 	// A stream we opened whose SYN never left needs no RST: the peer
 	// never heard of it.
-	tell := local && (st.sent || !st.opener())
-	s.sendMu.Unlock()
-	if tell {
-		s.rst(st.id)
+	if peerKnows := st.sess.tx.drop(st); local && peerKnows {
+		st.sess.rst(st.id)
 	}
 	st.rw.notify()
 	st.ww.notify()
@@ -217,17 +189,10 @@ func (st *Stream) reset(local bool) {
 // ahead of them, as a control frame would be), so the peer keeps what we
 // sent and stops sending.
 func (st *Stream) resetAfterFin() {
-	s := st.sess
-	s.sendMu.Lock()
-	old := st.setState(stReset | stRecvReset)
-	if old&(stReset|stCutOff) == 0 {
-		st.appendFrameLocked(frame.FlagRST)
-	}
-	s.sendMu.Unlock()
-	if old&(stReset|stCutOff) != 0 {
+	if !st.sess.tx.resetAfterFin(st) {
 		return
 	}
-	s.kick()
+	st.sess.tx.kick()
 	st.stopLingering()
 	st.ww.notify()
 	st.maybeRemove()
@@ -278,17 +243,4 @@ func (st *Stream) stateErr(state uint32) error {
 
 // queueOpenFrame queues the empty frame that carries SYN (open) or ACK
 // (accept); data written before it leaves rides in the same frame.
-func (st *Stream) queueOpenFrame(flag frame.Flags) {
-	s := st.sess
-	s.sendMu.Lock()
-	if st.state.Load()&(stReset|stCutOff) != 0 {
-		s.sendMu.Unlock()
-		return
-	}
-	st.appendFrameLocked(flag)
-	if flag == frame.FlagSYN {
-		s.synQueued++
-	}
-	s.sendMu.Unlock()
-	s.kick()
-}
+func (st *Stream) queueOpenFrame(flag frame.Flags) { st.sess.tx.open(st, flag) }

@@ -159,3 +159,11 @@ func (d *deadline) fire() {
 		d.w.notify()
 	}
 }
+
+// notify sends a wake-up on a 1-buffered channel without blocking.
+func notify(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,448 @@
+package core
+
+import (
+	"encoding/binary"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/netmux/netmux/bufpool"
+	"github.com/netmux/netmux/core/frame"
+	"github.com/netmux/netmux/core/internal/flow"
+)
+
+// frameBuf holds encoded frames: a pooled, variable-size buffer.
+type frameBuf = bufpool.Buffer
+
+// Control frames go in a calibrating pool (their batches are small and
+// similar); stream data in fixed size classes, so that a busy stream's
+// large buffer is always recycled (see bufpool.Slabs).
+var (
+	ctrlBufs bufpool.Pool
+	dataBufs bufpool.Slabs
+)
+
+const (
+	// batchLimit is roughly how many data bytes one Output hands the
+	// driver: large enough for few system calls, small enough that control
+	// frames queued meanwhile wait little.
+	batchLimit = 512 << 10
+	// ctrlLimit bounds queued control frames. Only a peer that floods
+	// pings or SYNs while not reading our replies gets there.
+	ctrlLimit = 1 << 20
+)
+
+var errCtrlFlood = errors.New("peer floods control frames without reading the replies")
+
+// sendQueue is a session's outbound side: control frames, the streams' own
+// queued frames and the scheduler that orders them, the batch handed to the
+// driver, and what rides on them: queued bytes and the writers waiting for
+// room, SYN ordering for a graceful GoAway, pings in flight. Streams call
+// its methods, never its fields. Its lock is never held across I/O.
+type sendQueue struct {
+	maxQueued int    // MaxSendBuffer
+	maxFrame  int    // MaxFrameSize
+	wake      func() // the driver's Wake
+
+	pending atomic.Bool // a Wake is due or pending
+
+	mu          sync.Mutex
+	ctrl        *frameBuf   // control frames, written before any data
+	sched       scheduler   // streams with frames queued
+	queued      int         // bytes in streams' out buffers
+	spaceWaits  []*Stream   // writers waiting for room
+	ctrlOut     *frameBuf   // control frames handed to the driver, not yet written
+	inflight    []*frameBuf // stream buffers handed to the driver, not yet written
+	inflightLen int         // bytes in ctrlOut and inflight
+	pingsQueued []uint32    // ping requests in ctrl
+	pingsOut    []uint32    // ping requests in ctrlOut
+	synQueued   int         // our streams whose SYN is queued, not yet handed out
+	goAwayDue   bool        // a graceful GoAway waits for those SYNs to go first
+	ended       bool        // the session ended: no new control frames
+}
+
+// txState is a stream's part of the send queue, guarded by its lock.
+type txState struct {
+	out     *frameBuf       // encoded frames not yet handed to the driver
+	lastHdr int             // offset in out of the last frame's header, -1 if none
+	inSched bool            // in the scheduler
+	waiting bool            // in spaceWaits
+	sent    bool            // some frame of the stream went to the driver
+	credit  flow.SendCredit // bytes the stream may still send
+	prio    Priority
+}
+
+func (q *sendQueue) init(c *Config, wake func()) {
+	q.maxQueued, q.maxFrame, q.wake = c.MaxSendBuffer, c.MaxFrameSize, wake
+	q.sched = &priorityScheduler{}
+}
+
+func newTxState() txState {
+	return txState{lastHdr: -1, credit: flow.NewSendCredit(frame.InitialWindow), prio: DefaultPriority}
+}
+
+// kick makes sure the driver will call Output soon.
+func (q *sendQueue) kick() {
+	if q.pending.CompareAndSwap(false, true) {
+		q.wake()
+	}
+}
+
+// control queues a control frame ahead of all data. It reports false if
+// the control queue is flooded (the session must end); after the session
+// ended it does nothing.
+func (q *sendQueue) control(h frame.Header) bool {
+	q.mu.Lock()
+	if q.ended {
+		q.mu.Unlock()
+		return true
+	}
+	if q.ctrl != nil && len(q.ctrl.B) >= ctrlLimit {
+		q.mu.Unlock()
+		return false
+	}
+	q.appendCtrlLocked(h)
+	q.mu.Unlock()
+	q.kick()
+	return true
+}
+
+// goAway queues a graceful GoAway(Normal). Control frames overtake data,
+// but a GoAway must not overtake the SYN of a stream opened before it (the
+// peer would refuse that stream), so it waits until those SYNs are handed
+// out.
+func (q *sendQueue) goAway() {
+	q.mu.Lock()
+	q.goAwayDue = true
+	q.mu.Unlock()
+	q.kick()
+}
+
+// end closes the queue when the session ends: it queues RSTs for resets
+// and, if code is not nil, a GoAway with it, after which no control frame
+// is taken. The streams' queued data is dropped unless flush.
+func (q *sendQueue) end(resets []uint32, code *frame.ErrorCode, flush bool) {
+	q.mu.Lock()
+	for _, id := range resets {
+		q.appendCtrlLocked(frame.Header{Type: frame.TypeData, Flags: frame.FlagRST, StreamID: id})
+	}
+	if code != nil {
+		q.appendCtrlLocked(frame.Header{Type: frame.TypeGoAway, Length: uint32(*code)})
+	}
+	q.ended = true
+	if !flush {
+		for st := q.sched.pop(); st != nil; st = q.sched.pop() {
+			st.tx.inSched = false
+			if st.tx.out != nil {
+				dataBufs.Put(st.tx.out)
+				st.tx.out = nil
+			}
+		}
+		q.dequeuedLocked(q.queued)
+		q.synQueued = 0
+	}
+	q.mu.Unlock()
+	q.kick()
+}
+
+func (q *sendQueue) appendCtrlLocked(h frame.Header) {
+	if q.ctrl == nil {
+		q.ctrl = ctrlBufs.Get()
+	}
+	h.Version = frame.Version
+	q.ctrl.B = frame.AppendHeader(q.ctrl.B, h)
+	if h.Type == frame.TypePing && h.Flags == 0 {
+		q.pingsQueued = append(q.pingsQueued, h.Length)
+	}
+}
+
+// output hands the driver the control frames, then one buffer from each
+// stream with data, in the scheduler's order, up to about batchLimit bytes.
+// See Engine.Output.
+func (q *sendQueue) output(dst [][]byte) [][]byte {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.pending.Store(false)
+	if len(q.inflight) > 0 || q.ctrlOut != nil {
+		return dst // the previous batch is not Written yet
+	}
+	if q.goAwayDue && q.synQueued == 0 {
+		q.goAwayDue = false
+		q.appendCtrlLocked(frame.Header{Type: frame.TypeGoAway, Length: uint32(frame.CodeNormal)})
+	}
+	if q.ctrl != nil {
+		q.inflightLen += len(q.ctrl.B)
+		dst = append(dst, q.ctrl.B)
+		q.ctrlOut, q.ctrl = q.ctrl, nil
+		q.pingsOut = append(q.pingsOut, q.pingsQueued...)
+		q.pingsQueued = q.pingsQueued[:0]
+	}
+	total := 0
+	for total < batchLimit {
+		st := q.sched.pop()
+		if st == nil {
+			break
+		}
+		tx := &st.tx
+		tx.inSched = false
+		b := tx.out
+		if b == nil {
+			continue // dropped by a reset
+		}
+		if !tx.sent && st.opener() {
+			q.synQueued-- // its SYN is in this batch
+		}
+		tx.out, tx.lastHdr, tx.sent = nil, -1, true
+		dst = append(dst, b.B)
+		q.inflight = append(q.inflight, b)
+		total += len(b.B)
+	}
+	q.inflightLen += total
+	if !q.sched.empty() || q.goAwayDue {
+		q.pending.Store(true) // the driver calls Output again anyway
+	}
+	if total > 0 {
+		q.dequeuedLocked(total)
+	}
+	return dst
+}
+
+// written releases the last batch and returns the ping requests it held,
+// the bytes written (0 if err), and whether nothing is queued, due or in
+// flight any more.
+func (q *sendQueue) written(err error) (pings []uint32, n int, idle bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.ctrlOut != nil {
+		ctrlBufs.Put(q.ctrlOut)
+		q.ctrlOut = nil
+	}
+	for i, b := range q.inflight {
+		dataBufs.Put(b)
+		q.inflight[i] = nil
+	}
+	q.inflight = q.inflight[:0]
+	if err == nil {
+		n = q.inflightLen
+	}
+	q.inflightLen = 0
+	if len(q.pingsOut) > 0 {
+		pings = append(pings, q.pingsOut...)
+		q.pingsOut = q.pingsOut[:0]
+	}
+	return pings, n, q.idleLocked()
+}
+
+// idle reports whether nothing is queued, due or in flight: once the
+// session has ended, the driver may then be closed.
+func (q *sendQueue) idle() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.idleLocked()
+}
+
+func (q *sendQueue) idleLocked() bool {
+	return q.ctrl == nil && q.ctrlOut == nil && len(q.inflight) == 0 &&
+		q.sched.empty() && !q.goAwayDue
+}
+
+// queuedBytes returns the bytes streams have queued, for Stats.
+func (q *sendQueue) queuedBytes() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.queued
+}
+
+// dequeuedLocked records that n queued bytes left the send buffer (handed
+// to the driver or dropped) and wakes the writers waiting for room.
+func (q *sendQueue) dequeuedLocked(n int) {
+	q.queued -= n
+	for _, st := range q.spaceWaits {
+		st.tx.waiting = false
+		st.ww.notify()
+	}
+	clear(q.spaceWaits)
+	q.spaceWaits = q.spaceWaits[:0]
+}
+
+// open queues the empty frame that carries SYN (open) or ACK (accept) on
+// st; data written before it leaves rides in the same frame.
+func (q *sendQueue) open(st *Stream, flag frame.Flags) {
+	q.mu.Lock()
+	if st.state.Load()&(stReset|stCutOff) != 0 {
+		q.mu.Unlock()
+		return
+	}
+	q.appendFrameLocked(st, flag)
+	if flag == frame.FlagSYN {
+		q.synQueued++
+	}
+	q.mu.Unlock()
+	q.kick()
+}
+
+// write queues as much of p on st as its credit and the room in the queue
+// allow, and returns how many bytes. If none fit, st is registered to be
+// woken (by credit or room) and write returns 0; the caller waits. It fails
+// with the stream's error once st can no longer be written.
+func (q *sendQueue) write(st *Stream, p []byte) (int, error) {
+	q.mu.Lock()
+	if state := st.state.Load(); state&(stFinSent|stReset|stCutOff) != 0 {
+		q.mu.Unlock()
+		return 0, st.stateErr(state)
+	}
+	if len(p) == 0 {
+		q.mu.Unlock()
+		return 0, nil
+	}
+	room := q.roomLocked(st)
+	if room <= 0 {
+		q.mu.Unlock()
+		return 0, nil
+	}
+	c := min(room, len(p))
+	q.appendDataLocked(st, p[:c])
+	st.tx.credit.Spend(c)
+	q.mu.Unlock()
+	q.kick()
+	return c, nil
+}
+
+// roomLocked returns how many bytes st may queue now. If none for want of
+// room, it registers st to be woken when the driver takes queued frames.
+func (q *sendQueue) roomLocked(st *Stream) int {
+	outLen := 0
+	if st.tx.out != nil {
+		outLen = len(st.tx.out.B)
+	}
+	space := min(q.maxQueued-q.queued, 4*q.maxFrame-outLen)
+	if space <= frame.HeaderSize {
+		if !st.tx.waiting {
+			st.tx.waiting = true
+			q.spaceWaits = append(q.spaceWaits, st)
+		}
+		return 0
+	}
+	return int(min(int64(space-frame.HeaderSize), st.tx.credit.Available()))
+}
+
+// grant applies a WindowUpdate from the peer to st.
+func (q *sendQueue) grant(st *Stream, inc uint32) {
+	q.mu.Lock()
+	st.tx.credit.Grant(inc)
+	q.mu.Unlock()
+}
+
+// fin queues st's FIN after its data. It returns the state before, and
+// whether it queued the FIN (not if st was finished, reset or cut off).
+func (q *sendQueue) fin(st *Stream) (old uint32, queued bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	old = st.state.Load()
+	if old&(stFinSent|stReset|stCutOff) != 0 {
+		return old, false
+	}
+	st.setState(stFinSent)
+	q.appendFlagLocked(st, frame.FlagFIN)
+	return old, true
+}
+
+// resetAfterFin queues an RST behind st's queued data and FIN and marks st
+// reset; false if it was reset or cut off already.
+func (q *sendQueue) resetAfterFin(st *Stream) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if st.setState(stReset|stRecvReset)&(stReset|stCutOff) != 0 {
+		return false
+	}
+	q.appendFrameLocked(st, frame.FlagRST)
+	return true
+}
+
+// drop drops st's queued frames when it is reset and reports whether the
+// peer knows the stream (so must be told with an RST): it does unless we
+// opened it and its SYN never left.
+func (q *sendQueue) drop(st *Stream) (peerKnows bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	tx := &st.tx
+	if tx.out != nil {
+		q.dequeuedLocked(len(tx.out.B))
+		dataBufs.Put(tx.out)
+		tx.out, tx.lastHdr = nil, -1
+		if !tx.sent && st.opener() {
+			q.synQueued-- // its SYN never leaves
+		}
+	}
+	return tx.sent || !st.opener()
+}
+
+// setPriority changes st's priority, moving it in the scheduler if it has
+// frames queued.
+func (q *sendQueue) setPriority(st *Stream, p Priority) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !st.tx.inSched {
+		st.tx.prio = p
+		return
+	}
+	q.sched.remove(st)
+	st.tx.prio = p
+	q.sched.push(st)
+}
+
+// appendDataLocked encodes p as Data frames at the end of st's out buffer,
+// growing the last frame while it has room so that small writes coalesce.
+func (q *sendQueue) appendDataLocked(st *Stream, p []byte) {
+	tx := &st.tx
+	// Room for all of p and its headers at once, from the size classes.
+	tx.out = dataBufs.Grow(tx.out, len(p)+(len(p)/q.maxFrame+1)*frame.HeaderSize)
+	for len(p) > 0 {
+		if tx.lastHdr < 0 || tx.lastFlags()&frame.FlagFIN != 0 || tx.lastLen() >= q.maxFrame {
+			q.appendFrameLocked(st, 0)
+		}
+		k := min(len(p), q.maxFrame-tx.lastLen())
+		tx.out.B = append(tx.out.B, p[:k]...)
+		binary.BigEndian.PutUint32(tx.out.B[tx.lastHdr+8:], uint32(tx.lastLen()+k))
+		q.queued += k
+		p = p[k:]
+	}
+}
+
+// appendFrameLocked starts a new, empty Data frame with flags in st's out
+// buffer and schedules st.
+func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags) {
+	tx := &st.tx
+	if tx.out == nil {
+		tx.out = dataBufs.Get(frame.HeaderSize)
+	}
+	tx.lastHdr = len(tx.out.B)
+	tx.out.B = frame.AppendHeader(tx.out.B, frame.Header{
+		Version: frame.Version, Type: frame.TypeData, Flags: flags, StreamID: st.id,
+	})
+	q.queued += frame.HeaderSize
+	if !tx.inSched {
+		tx.inSched = true
+		q.sched.push(st)
+	}
+}
+
+// appendFlagLocked sets flag on st's last queued frame, or queues an empty
+// frame carrying it.
+func (q *sendQueue) appendFlagLocked(st *Stream, flag frame.Flags) {
+	tx := &st.tx
+	if tx.lastHdr < 0 {
+		q.appendFrameLocked(st, flag)
+		return
+	}
+	b := tx.out.B[tx.lastHdr+2:]
+	binary.BigEndian.PutUint16(b, binary.BigEndian.Uint16(b)|uint16(flag))
+}
+
+func (tx *txState) lastLen() int {
+	return int(binary.BigEndian.Uint32(tx.out.B[tx.lastHdr+8:]))
+}
+
+func (tx *txState) lastFlags() frame.Flags {
+	return frame.Flags(binary.BigEndian.Uint16(tx.out.B[tx.lastHdr+2:]))
+}

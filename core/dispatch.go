@@ -1,7 +1,9 @@
 package core
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/netmux/netmux/core/frame"
 )
@@ -93,10 +95,10 @@ func (s *Session) handleStream(h frame.Header) error {
 			s.mu.Unlock()
 			return s.fail(frame.CodeProtocolError, errBadSYN)
 		}
-		if st = s.acceptLocked(h.StreamID); st == nil {
+		var why string
+		if st, why = s.acceptLocked(h.StreamID); st == nil {
 			s.mu.Unlock()
-			s.stats.refused.Add(1)
-			s.rst(h.StreamID)
+			s.refuse(h.StreamID, why)
 			return nil
 		}
 	}
@@ -144,19 +146,42 @@ func (s *Session) handleStream(h frame.Header) error {
 	return nil
 }
 
+// Why a peer's SYN is refused, as logged.
+const (
+	refusedGoAway  = "GoAway sent or received"
+	refusedStreams = "MaxStreams reached"
+	refusedBacklog = "AcceptBacklog full"
+)
+
 // acceptLocked registers a peer-opened stream and queues it for Accept, or
-// returns nil if it must be refused.
-func (s *Session) acceptLocked(id uint32) *Stream {
-	if s.goAwaySent || s.goAwayRecv != nil || len(s.streams) >= s.cfg.MaxStreams ||
-		len(s.backlog) >= s.cfg.AcceptBacklog {
-		return nil
+// returns nil and why it must be refused.
+func (s *Session) acceptLocked(id uint32) (*Stream, string) {
+	switch {
+	case s.goAwaySent || s.goAwayRecv != nil:
+		return nil, refusedGoAway
+	case len(s.streams) >= s.cfg.MaxStreams:
+		return nil, refusedStreams
+	case len(s.backlog) >= s.cfg.AcceptBacklog:
+		return nil, refusedBacklog
 	}
 	st := newStream(s, id)
 	s.streams[id] = st
 	s.backlog = append(s.backlog, st)
 	notify(s.accepted)
 	s.stats.accepted.Add(1)
-	return st
+	return st, ""
+}
+
+// refuse answers a peer's SYN with RST, counts it and logs why: at Warn
+// when a limit was reached, at Info while going away, where it is expected.
+func (s *Session) refuse(id uint32, why string) {
+	s.stats.refused.Add(1)
+	level := slog.LevelWarn
+	if why == refusedGoAway {
+		level = slog.LevelInfo
+	}
+	s.log.Log(context.Background(), level, "netmux refused a stream", "stream", id, "reason", why)
+	s.rst(id)
 }
 
 // applyFlags applies a frame's FIN and RST once its payload is in.

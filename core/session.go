@@ -503,9 +503,13 @@ func (s *Session) transportClosed(err error) {
 // fail ends the session after a violation by the peer, sending GoAway with
 // the violation's code.
 func (s *Session) fail(code frame.ErrorCode, cause error) error {
-	err := &GoAwayError{Code: code, Cause: cause}
 	s.log.Warn("netmux protocol violation", "code", code.String(), "err", cause)
-	s.end(err, &code)
+	return s.abort(code, cause)
+}
+
+// abort ends the session now with GoAway(code); cause is the local reason.
+func (s *Session) abort(code frame.ErrorCode, cause error) error {
+	s.end(&GoAwayError{Code: code, Cause: cause}, &code)
 	return s.err
 }
 

@@ -67,7 +67,8 @@ type Session struct {
 	goAwayDue   bool        // a graceful GoAway waits for those SYNs to go first
 
 	// inbound
-	in inbound
+	in    inbound
+	heard bool // the peer's first frame was plausible net-mux v1 (see sniff)
 
 	stats counters
 
@@ -495,7 +496,7 @@ func (s *Session) transportClosed(err error) {
 		// the session ended. A reset is reported as such.
 		s.end(ga, nil)
 	} else {
-		s.end(&transportError{cause: err}, nil)
+		s.end(&transportError{cause: err, silent: s.lastRecv.Load() == 0}, nil)
 	}
 	s.closeDriver()
 }

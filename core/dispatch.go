@@ -51,19 +51,17 @@ func (s *Session) input(p []byte) (int, error) {
 			}
 			continue
 		}
-		if len(p)-n < frame.HeaderSize {
-			if !s.heard && n < len(p) {
-				return n, s.sniff(p[n:])
+		if !s.heard && n < len(p) {
+			// The peer's first header, or its start: is it net-mux v1?
+			if err := s.sniff(p[n:min(len(p), n+frame.HeaderSize)]); err != nil {
+				return n, err
 			}
+			s.heard = len(p)-n >= frame.HeaderSize
+		}
+		if len(p)-n < frame.HeaderSize {
 			return n, nil
 		}
 		h, _ := frame.ParseHeader(p[n:])
-		if !s.heard {
-			if err := s.sniff(p[n : n+frame.HeaderSize]); err != nil {
-				return n, err
-			}
-			s.heard = true
-		}
 		if err := frame.Validate(h, s.cfg.MaxFrameSize); err != nil {
 			var fe *frame.Error
 			errors.As(err, &fe)

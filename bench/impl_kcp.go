@@ -28,25 +28,28 @@ func netmuxKCPPair(o options) (session, session, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
+	// The server's KCP connection appears with the client's first packet,
+	// a ping, and Dial returns once the server session has answered it: it
+	// must be accepted meanwhile.
+	accepted := make(chan error, 1)
+	var server session
+	go func() {
+		s, err := ln.AcceptSession(ctx)
+		server = s
+		accepted <- err
+	}()
 	client, err := kcpmux.Dial(ctx, ln.Addr().String(), cfg)
 	if err != nil {
-		ln.Close()
-		return nil, nil, err
+		cancel() // ends the AcceptSession
 	}
-	// The server's KCP connection appears with the client's first packet:
-	// a ping, answered once the server session runs.
-	pinged := make(chan error, 1)
-	go func() {
-		_, err := client.Ping(ctx)
-		pinged <- err
-	}()
-	server, err := ln.AcceptSession(ctx)
-	if err == nil {
-		err = <-pinged
+	if aerr := <-accepted; err == nil {
+		err = aerr
 	}
 	if err != nil {
-		client.Close()
-		ln.Close() // ends the server session too, and the ping
+		if client != nil {
+			client.Close()
+		}
+		ln.Close() // ends the server session too
 		return nil, nil, err
 	}
 	return client, &withListener{server, ln}, nil

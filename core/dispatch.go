@@ -1,7 +1,9 @@
 package core
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/netmux/netmux/core/frame"
 )
@@ -31,6 +33,13 @@ func (s *Session) input(p []byte) (int, error) {
 	s.lastRecv.Store(s.now())
 	n := 0
 	for {
+		if !s.heard && n < len(p) {
+			// The peer's first header, or its start: is it net-mux v1?
+			if err := s.sniff(p[n:min(len(p), n+frame.HeaderSize)]); err != nil {
+				return n, err
+			}
+			s.heard = len(p)-n >= frame.HeaderSize
+		}
 		pc, k, err := s.in.dec.Next(p[n:])
 		if err != nil {
 			var fe *frame.Error
@@ -87,10 +96,10 @@ func (s *Session) handleStream(h frame.Header) error {
 			s.mu.Unlock()
 			return s.fail(frame.CodeProtocolError, errBadSYN)
 		}
-		if st = s.acceptLocked(h.StreamID); st == nil {
+		var why string
+		if st, why = s.acceptLocked(h.StreamID); st == nil {
 			s.mu.Unlock()
-			s.stats.refused.Add(1)
-			s.rst(h.StreamID)
+			s.refuse(h.StreamID, why)
 			return nil
 		}
 	}
@@ -136,12 +145,23 @@ func (s *Session) handleStream(h frame.Header) error {
 	return nil
 }
 
+// Why a peer's SYN is refused, as logged.
+const (
+	refusedGoAway  = "GoAway sent or received"
+	refusedStreams = "MaxStreams reached"
+	refusedBacklog = "AcceptBacklog full"
+)
+
 // acceptLocked registers a peer-opened stream and queues it for Accept, or
-// returns nil if it must be refused.
-func (s *Session) acceptLocked(id uint32) *Stream {
-	if s.goAwaySent || s.goAwayRecv != nil || len(s.streams) >= s.cfg.MaxStreams ||
-		len(s.backlog) >= s.cfg.AcceptBacklog {
-		return nil
+// returns nil and why it must be refused.
+func (s *Session) acceptLocked(id uint32) (*Stream, string) {
+	switch {
+	case s.goAwaySent || s.goAwayRecv != nil:
+		return nil, refusedGoAway
+	case len(s.streams) >= s.cfg.MaxStreams:
+		return nil, refusedStreams
+	case len(s.backlog) >= s.cfg.AcceptBacklog:
+		return nil, refusedBacklog
 	}
 	st := newStream(s, id)
 	st.inBacklog = true
@@ -149,7 +169,19 @@ func (s *Session) acceptLocked(id uint32) *Stream {
 	s.backlog = append(s.backlog, st)
 	notify(s.accepted)
 	s.stats.accepted.Add(1)
-	return st
+	return st, ""
+}
+
+// refuse answers a peer's SYN with RST, counts it and logs why: at Warn
+// when a limit was reached, at Info while going away, where it is expected.
+func (s *Session) refuse(id uint32, why string) {
+	s.stats.refused.Add(1)
+	level := slog.LevelWarn
+	if why == refusedGoAway {
+		level = slog.LevelInfo
+	}
+	s.log.Log(context.Background(), level, "netmux refused a stream", "stream", id, "reason", why)
+	s.rst(id)
 }
 
 // applyFlags applies a frame's FIN and RST once its payload is in. FIN and

@@ -67,9 +67,15 @@ func (e *GoAwayError) Unwrap() error { return e.Cause }
 // transportError is why a session ended when its transport failed or hit
 // EOF. It matches net.ErrClosed but deliberately not io.EOF: a stream cut
 // off by a vanished peer must not look like a clean end of data.
-type transportError struct{ cause error }
+type transportError struct {
+	cause  error
+	silent bool // the peer sent nothing at all: it may not speak net-mux v1
+}
 
 func (e *transportError) Error() string {
+	if e.silent {
+		return "netmux: session transport closed before the peer sent anything (does it speak net-mux v1?): " + e.cause.Error()
+	}
 	return "netmux: session transport closed: " + e.cause.Error()
 }
 

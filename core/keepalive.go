@@ -46,7 +46,9 @@ func (s *Session) keepAliveFire() {
 			s.keepalive.Reset(time.Duration(left))
 			return
 		}
-		s.fail(frame.CodeTimeout, errKeepAlive)
+		s.stats.keepAliveTimeouts.Add(1)
+		s.log.Warn("netmux keepalive timeout: no frame from the peer", "timeout", s.cfg.KeepAliveTimeout)
+		s.abort(frame.CodeTimeout, errKeepAlive)
 		return
 	}
 	if left := s.kaQueued.Load() + int64(s.cfg.KeepAliveInterval) - now; left > 0 {

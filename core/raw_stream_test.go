@@ -46,6 +46,7 @@ func TestRawDataAfterFIN(t *testing.T) {
 // payload skipped); RST, ACK and WindowUpdate for one are ignored.
 func TestRawUnknownStream(t *testing.T) {
 	p := newRawPeer(t, core.RoleServer, nil)
+	p.ping(0) // as a first frame, such Data would show a peer that is not net-mux v1
 	p.send(hdr(frame.TypeData, 0, 5, 3), []byte("abc"))
 	p.expect(hdr(frame.TypeData, frame.FlagRST, 5, 0), nil)
 	p.send(hdr(frame.TypeData, frame.FlagFIN, 7, 2), []byte("de"))

@@ -52,7 +52,8 @@ type Session struct {
 	tx sendQueue // outbound
 
 	// inbound
-	in inbound
+	in    inbound
+	heard bool // the peer's first frame was plausible net-mux v1 (see sniff)
 
 	stats counters
 
@@ -483,7 +484,7 @@ func (s *Session) transportClosed(err error) {
 		// the session ended. A reset is reported as such.
 		s.end(ga, nil)
 	} else {
-		s.end(&transportError{cause: err}, nil)
+		s.end(&transportError{cause: err, silent: s.lastRecv.Load() == 0}, nil)
 	}
 	s.closeDriver()
 }
@@ -530,9 +531,13 @@ func (s *Session) writeFailed(err error) {
 // fail ends the session after a violation by the peer, sending GoAway with
 // the violation's code.
 func (s *Session) fail(code frame.ErrorCode, cause error) error {
-	err := &GoAwayError{Code: code, Cause: cause}
 	s.log.Warn("netmux protocol violation", "code", code.String(), "err", cause)
-	s.end(err, &code)
+	return s.abort(code, cause)
+}
+
+// abort ends the session now with GoAway(code); cause is the local reason.
+func (s *Session) abort(code frame.ErrorCode, cause error) error {
+	s.end(&GoAwayError{Code: code, Cause: cause}, &code)
 	return s.err
 }
 

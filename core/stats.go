@@ -15,12 +15,17 @@ type Stats struct {
 	BytesOut        uint64        // bytes written to the transport, headers included
 	SendQueued      int           // bytes written by streams, not yet handed to the transport
 	RTT             time.Duration // smoothed ping round-trip time, 0 if unknown
+
+	// KeepAliveTimeouts is 1 once the session has ended because the peer
+	// went silent (GoAway(Timeout) sent), else 0: summed over sessions, it
+	// counts dead peers.
+	KeepAliveTimeouts uint64
 }
 
 // counters are the session's monotonic counters, updated with atomics at
 // most once per Input, Written or stream event.
 type counters struct {
-	opened, accepted, refused, bytesIn, bytesOut atomic.Uint64
+	opened, accepted, refused, bytesIn, bytesOut, keepAliveTimeouts atomic.Uint64
 }
 
 // Stats returns a snapshot of the session's counters.
@@ -32,6 +37,8 @@ func (s *Session) Stats() Stats {
 		BytesIn:         s.stats.bytesIn.Load(),
 		BytesOut:        s.stats.bytesOut.Load(),
 		RTT:             s.RTT(),
+
+		KeepAliveTimeouts: s.stats.keepAliveTimeouts.Load(),
 	}
 	s.mu.Lock()
 	st.Streams = len(s.streams)

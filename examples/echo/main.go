@@ -7,12 +7,14 @@
 //
 // Both take -addr (default 127.0.0.1:7000) and -transport (tcp, tls, ...).
 // The TLS server prints its certificate's fingerprint; pass it to the client
-// as -pin, or use -insecure.
+// as -pin, or use -insecure. With -cert and -key the server keeps its
+// certificate in those files, so the pin stays the same across restarts.
 package main
 
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -27,6 +29,11 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:7000", "address to listen on (server) or dial (client)")
 	tf := transports.AddFlags(flag.CommandLine)
 	flag.Parse()
+	if err := tf.Validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "echo:", err)
+		flag.Usage()
+		os.Exit(2)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
 	var err error
@@ -55,7 +62,7 @@ func runServer(ctx context.Context, log *slog.Logger, tf *transports.Flags, addr
 	}
 	log.Info("echo server listening", "addr", ln.Addr(), "transport", tf.Transport)
 	if tl, ok := ln.(*transports.TLSListener); ok {
-		log.Info("tls certificate generated", "pin", tl.Fingerprint())
+		log.Info("tls certificate ready", "pin", tl.Fingerprint())
 	}
 	return serve(ctx, ln, 5*time.Second)
 }

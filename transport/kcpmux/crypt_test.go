@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/pbkdf2"
 	"crypto/sha1"
+	"errors"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -44,19 +45,25 @@ func TestCipherKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	c, err := Dial(ctx, ln.Addr().String(), client)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	s := acceptWithPing(t, ctx, ln, c)
+	c, s := dialAccept(t, ln, func(ctx context.Context) (*core.Session, error) {
+		return Dial(ctx, ln.Addr().String(), client)
+	})
 	echoOnce(t, c, s, []byte("same key"))
 
 	bad := testConfig(func(c *Config) { c.Crypt, c.Key = "aes", key[:5] })
-	if _, err := Dial(ctx, ln.Addr().String(), bad); err == nil {
+	if _, err := Dial(t.Context(), ln.Addr().String(), bad); err == nil {
 		t.Error("Dial with a 5-byte AES key succeeded")
+	}
+
+	// The server drops packets under another key: nothing answers.
+	other := testConfig(func(c *Config) { c.Crypt, c.Passphrase = "aes", "other" })
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if s, err := Dial(ctx, ln.Addr().String(), other); !errors.Is(err, context.DeadlineExceeded) {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("Dial with another key = %v; want no answer within its context", err)
 	}
 }
 
@@ -73,17 +80,12 @@ func TestSharedCipher(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
 	const clients = 4
 	var wg sync.WaitGroup
 	for i := range clients {
-		c, err := Dial(ctx, ln.Addr().String(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		s := acceptWithPing(t, ctx, ln, c)
+		c, s := dialAccept(t, ln, func(ctx context.Context) (*core.Session, error) {
+			return Dial(ctx, ln.Addr().String(), cfg)
+		})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -6,16 +6,24 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/netmux/netmux/core"
 	kcp "github.com/xtaci/kcp-go/v5"
 )
 
+// DefaultDialTimeout bounds Dial and DialOver when their context has no
+// deadline.
+const DefaultDialTimeout = 5 * time.Second
+
 // Dial starts the client side of a session to the KCP listener at addr
-// ("host:port"). ctx bounds name resolution. UDP has no handshake, so Dial
-// returns without hearing from the server: an unreachable server shows as a
-// stream that never gets an answer and, in the end, a keepalive timeout.
-// Closing the session closes its KCP connection and UDP socket.
+// ("host:port") and returns once the server's session has answered a ping.
+// KCP has no handshake of its own: that answer is what shows that a server
+// runs there, accepts sessions (Listener.Accept) and shares this side's
+// cipher, key and FEC settings. Dial fails when ctx ends first, or after
+// DefaultDialTimeout if ctx has no deadline, closing what it opened; the
+// error then wraps ctx's. Closing the session closes its KCP connection and
+// UDP socket.
 func Dial(ctx context.Context, addr string, cfg *Config) (*core.Session, error) {
 	st, err := resolve(cfg)
 	if err != nil {
@@ -25,7 +33,7 @@ func Dial(ctx context.Context, addr string, cfg *Config) (*core.Session, error) 
 	if err != nil {
 		return nil, err
 	}
-	return st.client(c)
+	return st.client(ctx, c)
 }
 
 // DialConn returns a tuned KCP connection to addr without a session on it,
@@ -42,7 +50,9 @@ func DialConn(ctx context.Context, addr string, cfg *Config) (*kcp.UDPSession, e
 // DialOver starts the client side of a session to raddr over the caller's
 // packet connection, which it takes over: closing the session closes pc.
 // The session must have pc to itself; for many sessions on one socket, use
-// one Listener on it. On error pc is left open.
+// one Listener on it. Like Dial, it returns once the server has answered,
+// within ctx or DefaultDialTimeout. If it fails before using pc, pc is left
+// open; once the session started, failing closes pc with it.
 func DialOver(ctx context.Context, pc net.PacketConn, raddr net.Addr, cfg *Config) (*core.Session, error) {
 	st, err := resolve(cfg)
 	if err != nil {
@@ -55,15 +65,26 @@ func DialOver(ctx context.Context, pc net.PacketConn, raddr net.Addr, cfg *Confi
 	if err != nil {
 		return nil, err
 	}
-	return st.client(c)
+	return st.client(ctx, c)
 }
 
-// client runs the client side of a session over c, closing c on failure.
-func (st *settings) client(c *kcp.UDPSession) (*core.Session, error) {
+// client runs the client side of a session over c and waits, within ctx or
+// DefaultDialTimeout, for the server to answer a ping; on failure it
+// closes everything, c included.
+func (st *settings) client(ctx context.Context, c *kcp.UDPSession) (*core.Session, error) {
 	s, err := core.Client(&conn{c, st.Linger}, st.Mux)
 	if err != nil {
 		c.Close()
 		return nil, err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultDialTimeout)
+		defer cancel()
+	}
+	if _, err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("kcpmux: no answer from a netmux server at %v: %w", c.RemoteAddr(), err)
 	}
 	return s, nil
 }

@@ -12,7 +12,9 @@
 // net.PacketConn (an in-memory lossy link in tests, a shared socket in
 // production).
 //
-// UDP has no handshake: Dial succeeds without the server, and a session to a
-// peer that never answers ends when its keepalive times out. Both ends must
-// use the same DataShards, ParityShards, Crypt and key.
+// KCP has no handshake: Dial returns once the server's session has answered
+// a ping, and fails within its context (DefaultDialTimeout without a
+// deadline) when nothing answers, so the server must be accepting. A peer
+// that goes silent later is noticed by keepalive. Both ends must use the
+// same DataShards, ParityShards, Crypt and key.
 package kcpmux

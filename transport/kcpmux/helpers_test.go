@@ -38,37 +38,44 @@ func pairOverUDP(t testing.TB, cfg *Config) (client, server *core.Session) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	client, err = Dial(ctx, ln.Addr().String(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	server = acceptWithPing(t, ctx, ln, client)
-	return client, server
+	return dialAccept(t, ln, func(ctx context.Context) (*core.Session, error) {
+		return Dial(ctx, ln.Addr().String(), cfg)
+	})
 }
 
-// acceptWithPing accepts client's session on ln. The server's KCP
-// connection appears with the client's first frame: a ping, which the
-// server session answers once accepted. The server session is closed at
-// cleanup.
-func acceptWithPing(t testing.TB, ctx context.Context, ln *Listener, client *core.Session) *core.Session {
+// dialAccept dials with dial while ln accepts: Dial returns only once the
+// server session, which appears with the client's first frame, has answered
+// its ping. Both sessions are closed at cleanup.
+func dialAccept(t testing.TB, ln *Listener, dial func(context.Context) (*core.Session, error)) (client, server *core.Session) {
 	t.Helper()
-	pinged := make(chan error, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	type result struct {
+		s   *core.Session
+		err error
+	}
+	accepted := make(chan result, 1)
 	go func() {
-		_, err := client.Ping(ctx)
-		pinged <- err
+		s, err := ln.AcceptSession(ctx)
+		accepted <- result{s, err}
 	}()
-	server, err := ln.AcceptSession(ctx)
+	client, err := dial(ctx)
+	if err == nil {
+		t.Cleanup(func() { client.Close() })
+	} else {
+		cancel() // ends the AcceptSession
+	}
+	r := <-accepted
+	if r.err == nil {
+		t.Cleanup(func() { r.s.Close() })
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { server.Close() })
-	if err := <-pinged; err != nil {
-		t.Fatal(err)
+	if r.err != nil {
+		t.Fatal(r.err)
 	}
-	return server
+	return client, r.s
 }
 
 // waitFor polls cond until it holds, failing the test after testTimeout.

@@ -44,15 +44,9 @@ func pairOverLink(t testing.TB, cfg *Config, loss float64, delay time.Duration) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	client, err = DialOver(ctx, cpc, spc.LocalAddr(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	server = acceptWithPing(t, ctx, ln, client)
-	return client, server
+	return dialAccept(t, ln, func(ctx context.Context) (*core.Session, error) {
+		return DialOver(ctx, cpc, spc.LocalAddr(), cfg)
+	})
 }
 
 // TestLossyBulk sends 16 streams of 4 MiB at once over a link that loses

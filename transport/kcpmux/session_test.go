@@ -69,13 +69,11 @@ func TestSessionCloseReleasesConn(t *testing.T) {
 	// Ignore what runs already: the listener's goroutines, and what may
 	// still be lingering from earlier tests.
 	before := goleak.IgnoreCurrent()
+	client, server := dialAccept(t, ln, func(ctx context.Context) (*core.Session, error) {
+		return Dial(ctx, ln.Addr().String(), testConfig(nil))
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	client, err := Dial(ctx, ln.Addr().String(), testConfig(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := acceptWithPing(t, ctx, ln, client)
 	a, b := openPair(t, ctx, client, server)
 	if _, err := a.Write([]byte("ping")); err != nil {
 		t.Fatal(err)
@@ -103,8 +101,15 @@ func TestListenerClose(t *testing.T) {
 	opens := passiveOpens()
 	var clients []*core.Session
 	for range 4 {
-		c, err := Dial(ctx, ln.Addr().String(), cfg)
+		// Sessions that are never accepted: Dial would wait for an
+		// answer, so they are made by hand.
+		kc, err := DialConn(ctx, ln.Addr().String(), cfg)
 		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := core.Client(kc, cfg.Mux)
+		if err != nil {
+			kc.Close()
 			t.Fatal(err)
 		}
 		defer c.Close()

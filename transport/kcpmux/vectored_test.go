@@ -42,20 +42,27 @@ func TestVectoredWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	var cc *countingConn
+	client, server := dialAccept(t, ln, func(ctx context.Context) (*core.Session, error) {
+		raw, err := st.dial(ctx, ln.Addr().String())
+		if err != nil {
+			return nil, err
+		}
+		cc = &countingConn{conn: &conn{raw, st.Linger}}
+		client, err := core.Client(cc, st.Mux)
+		if err != nil {
+			raw.Close()
+			return nil, err
+		}
+		// Its first frame makes the server side appear.
+		if _, err := client.Ping(ctx); err != nil {
+			client.Close()
+			return nil, err
+		}
+		return client, nil
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	raw, err := st.dial(ctx, ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc := &countingConn{conn: &conn{raw, st.Linger}}
-	client, err := core.Client(cc, st.Mux)
-	if err != nil {
-		raw.Close()
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server := acceptWithPing(t, ctx, ln, client)
 
 	const streams, writes, size = 8, 200, 1024
 	received := make(chan int64, streams)

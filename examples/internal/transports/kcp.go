@@ -25,8 +25,8 @@ func listenKCP(addr string, o Options) (Listener, error) {
 	return ln, nil
 }
 
-// dialKCP dials over KCP. UDP has no handshake: it succeeds even with no
-// server, whose absence shows when the session's keepalive times out.
+// dialKCP dials over KCP; it succeeds once the server's session has
+// answered a ping and fails within ctx when nothing answers.
 func dialKCP(ctx context.Context, addr string, o Options) (*core.Session, error) {
 	return kcpmux.Dial(ctx, addr, kcpConfig(o))
 }

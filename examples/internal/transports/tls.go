@@ -18,7 +18,8 @@ import (
 const handshakeTimeout = 5 * time.Second
 
 // TLSListener is the TLS transport's Listener. It serves a self-signed
-// certificate generated when it starts; clients verify it with its
+// certificate, generated when it starts or kept in the files
+// Options.CertFile and Options.KeyFile; clients verify it with its
 // Fingerprint (Options.Pin) or skip verification (Options.Insecure).
 type TLSListener struct {
 	connListener
@@ -30,7 +31,7 @@ type TLSListener struct {
 func (l *TLSListener) Fingerprint() string { return l.fingerprint }
 
 func listenTLS(addr string, o Options) (Listener, error) {
-	cert, err := selfSigned()
+	cert, err := serverCertificate(o)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +58,15 @@ func listenTLS(addr string, o Options) (Listener, error) {
 	}, nil
 }
 
+// parsePin decodes a pin: the hex SHA-256 of a certificate's DER bytes.
+func parsePin(pin string) ([]byte, error) {
+	b, err := hex.DecodeString(pin)
+	if err != nil || len(b) != sha256.Size {
+		return nil, fmt.Errorf("tls: pin %q is not a hex SHA-256 (64 hex digits)", pin)
+	}
+	return b, nil
+}
+
 // errPinMismatch is returned when the server's certificate is not the
 // pinned one.
 var errPinMismatch = errors.New("tls: server certificate does not match the pin")
@@ -65,9 +75,9 @@ func dialTLS(ctx context.Context, addr string, o Options) (*core.Session, error)
 	conf := &tls.Config{MinVersion: tls.VersionTLS13}
 	switch {
 	case o.Pin != "":
-		want, err := hex.DecodeString(o.Pin)
-		if err != nil || len(want) != sha256.Size {
-			return nil, fmt.Errorf("tls: pin %q is not a hex SHA-256", o.Pin)
+		want, err := parsePin(o.Pin)
+		if err != nil {
+			return nil, err
 		}
 		// Trust exactly the pinned certificate, whatever its issuer.
 		conf.InsecureSkipVerify = true

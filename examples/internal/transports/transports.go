@@ -34,6 +34,11 @@ type Options struct {
 	// Pin makes a TLS client accept only the server certificate whose
 	// SHA-256 fingerprint (of its DER bytes) is this hex string.
 	Pin string
+	// CertFile and KeyFile make a TLS listener serve the certificate and
+	// key in these PEM files, created (self-signed) if neither exists, so
+	// that its pin stays the same across restarts. Empty: a new
+	// certificate in memory at every start.
+	CertFile, KeyFile string
 }
 
 // transport is one way to carry sessions.

@@ -74,7 +74,11 @@ func (c *Client) Run(ctx context.Context) error {
 			return nil
 		}
 		wait := b.next()
-		log.Warn("tunnel down, reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		if endedNormally(err) {
+			log.Info("tunnel closed by the server, reconnecting", "in", wait.Round(time.Millisecond))
+		} else {
+			log.Warn("tunnel down, reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:

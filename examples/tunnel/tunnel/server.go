@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netmux/netmux/core"
+	"github.com/netmux/netmux/core/frame"
 )
 
 // Listener accepts tunnel clients, each as the server side of a netmux
@@ -161,7 +162,19 @@ func (s *Server) watch(sess *core.Session) {
 		st.Reset()
 	}
 	s.forget(sess)
-	s.logger().Info("tunnel client gone", "tunnel", sess.RemoteAddr(), "err", sess.Err())
+	if err := sess.Err(); endedNormally(err) {
+		s.logger().Info("tunnel client gone", "tunnel", sess.RemoteAddr())
+	} else {
+		s.logger().Warn("tunnel client lost", "tunnel", sess.RemoteAddr(), "err", err)
+	}
+}
+
+// endedNormally reports whether a session ended as it should: closed or
+// shut down here, or a GoAway(Normal) from the peer, which is shutting
+// down.
+func endedNormally(err error) bool {
+	var ga *core.GoAwayError
+	return errors.Is(err, core.ErrSessionClosed) || errors.As(err, &ga) && ga.Remote && ga.Code == frame.CodeNormal
 }
 
 // changedLocked returns the channel closed when the next tunnel client

@@ -54,12 +54,18 @@
 // queue, so the driver does: past MaxOutboundBuffer queued bytes it stops
 // taking frames from the session, which keeps control frames ahead of data
 // and makes Write wait at the session's MaxSendBuffer, and looks again on a
-// short timer or when bytes arrive. A queue that does not shrink at all for
-// the session's WriteTimeout means the peer stopped reading; the session
-// then ends with an error saying so. Closing waits for gnet's queue to
-// drain (gnet's own Close would drop it), half-closes the socket so that
-// the peer reads everything up to the GoAway, and closes once the peer has
-// closed its side, all within WriteTimeout.
+// short timer or when bytes arrive. Each look has gnet write whatever the
+// socket takes (gnet by itself waits until the socket has freed a large
+// part of its buffer, which a slow reader may take many seconds to do), so
+// whatever the peer takes shows as the queue shrinking. A queue that does
+// not shrink at all for the session's WriteTimeout means the peer stopped
+// reading; the session then ends with an error saying so. A slow but
+// steady reader keeps its session.
+//
+// Closing waits for gnet's queue to drain (gnet's own Close would drop
+// it), half-closes the socket so that the peer reads everything up to the
+// GoAway, and closes once the peer has closed its side, all within
+// WriteTimeout.
 //
 // Keepalive and deadlines run on timers, as with the goroutine driver.
 //

@@ -65,7 +65,9 @@
 // Closing waits for gnet's queue to drain (gnet's own Close would drop
 // it), half-closes the socket so that the peer reads everything up to the
 // GoAway, and closes once the peer has closed its side, all within
-// WriteTimeout.
+// WriteTimeout. Once the session has ended, whether closed or failed on a
+// peer's protocol error, what still arrives is read and dropped, up to
+// 1 MiB: a peer that keeps sending past that is cut off at once.
 //
 // Keepalive and deadlines run on timers, as with the goroutine driver.
 //

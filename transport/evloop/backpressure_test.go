@@ -121,8 +121,8 @@ type slowConn struct {
 }
 
 const (
-	slowChunk = 1 << 10
-	slowTick  = 5 * time.Millisecond // 200 KiB/s
+	slowChunk = 8 << 10
+	slowTick  = 20 * time.Millisecond // 400 KiB/s
 )
 
 func (c *slowConn) Read(p []byte) (int, error) {
@@ -141,19 +141,25 @@ func (c *slowConn) Read(p []byte) (int, error) {
 }
 
 // TestSlowReaderKept: a peer that reads slowly but steadily, far less per
-// WriteTimeout than the socket buffers hold, is not taken for one that
-// stopped reading while the session has lots queued for it: it stays
-// connected for many WriteTimeouts and, once it speeds up, gets every byte.
+// WriteTimeout than the socket buffers hold (MiBs on loopback), is not
+// taken for one that stopped reading while the session has lots queued for
+// it: it stays connected for several WriteTimeouts and, once it speeds up,
+// gets every byte.
+//
+// What the sender sees of a slow reader is its TCP window reopening, in
+// steps of about half its receive buffer; the peer's buffer is fixed at
+// 64 KiB (128 KiB for the kernel) so that at this rate a step comes every
+// quarter WriteTimeout or so, whatever the system's defaults.
 func TestSlowReaderKept(t *testing.T) {
 	sc := core.DefaultConfig()
 	sc.KeepAliveInterval = 0
-	sc.WriteTimeout = 500 * time.Millisecond
+	sc.WriteTimeout = time.Second
 	ln := newListener(t, &evloop.Config{EventLoops: 1, Session: sc})
 	nc, err := net.DialTimeout("tcp", ln.Addr().String(), pairTimeout)
 	if err != nil {
 		t.Fatalf("net.Dial: %v", err)
 	}
-	nc.(*net.TCPConn).SetReadBuffer(16 << 10)
+	nc.(*net.TCPConn).SetReadBuffer(64 << 10)
 	slow := &slowConn{Conn: nc, tick: time.NewTicker(slowTick), fast: make(chan struct{})}
 	defer slow.tick.Stop()
 	speedUp := sync.OnceFunc(func() { close(slow.fast) })
@@ -194,13 +200,13 @@ func TestSlowReaderKept(t *testing.T) {
 		}()
 	}
 
-	slowFor := 6 * sc.WriteTimeout
+	slowFor := 4 * sc.WriteTimeout
 	select {
 	case <-s.Done():
 		t.Fatalf("session ended while its peer was reading %d bytes every %v: %v", slowChunk, slowTick, s.Err())
 	case <-time.After(slowFor):
 	}
-	// At 200 KiB/s the peer has taken a small part of the burst: the rest
+	// At 400 KiB/s the peer has taken a small part of the burst: the rest
 	// was queued all along (in the session, gnet and the socket).
 	if got := slow.read.Load(); got >= burstTotal/2 {
 		t.Fatalf("peer read %d of %d bytes in %v; the test needs most of them still queued", got, burstTotal, slowFor)

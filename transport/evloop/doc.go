@@ -59,8 +59,10 @@
 // part of its buffer, which a slow reader may take many seconds to do), so
 // whatever the peer takes shows as the queue shrinking. A queue that does
 // not shrink at all for the session's WriteTimeout means the peer stopped
-// reading; the session then ends with an error saying so. A slow but
-// steady reader keeps its session.
+// reading; the session then ends with an error saying so. A slow reader
+// keeps its session as long as the socket takes some bytes in every
+// WriteTimeout, which over TCP means its window reopening, about every
+// half receive buffer it reads.
 //
 // Closing waits for gnet's queue to drain (gnet's own Close would drop
 // it), half-closes the socket so that the peer reads everything up to the

@@ -1,11 +1,15 @@
 package evloop_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,9 +44,9 @@ func stalledPeer(t *testing.T, ln *evloop.Listener) *core.Session {
 	return s
 }
 
-// burst opens burstStreams streams on s and writes burstSize seeded bytes
-// on each, concurrently. It returns a channel that yields each stream's
-// Write error, then closes.
+// burst opens burstStreams streams on s and writes burstSize bytes on each,
+// concurrently, seeded by the stream's id (conformance.Payload). It returns
+// a channel that yields each stream's Write error, then closes.
 func burst(t *testing.T, s *core.Session) <-chan error {
 	t.Helper()
 	errs := make(chan error, burstStreams)
@@ -56,7 +60,7 @@ func burst(t *testing.T, s *core.Session) <-chan error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := st.Write(conformance.Payload(uint64(i), burstSize))
+			_, err := st.Write(conformance.Payload(uint64(st.ID()), burstSize))
 			errs <- err
 		}()
 	}
@@ -103,6 +107,123 @@ func TestPeerNotReading(t *testing.T) {
 	}
 	if failed == 0 {
 		t.Error("every Write completed although the peer never read")
+	}
+}
+
+// slowConn reads at most slowChunk bytes per tick of its ticker, a steady
+// slowChunk/slowTick bytes a second, until fast is closed; read counts the
+// bytes it returned.
+type slowConn struct {
+	net.Conn
+	tick *time.Ticker
+	fast chan struct{}
+	read atomic.Int64
+}
+
+const (
+	slowChunk = 8 << 10
+	slowTick  = 20 * time.Millisecond // 400 KiB/s
+)
+
+func (c *slowConn) Read(p []byte) (int, error) {
+	select {
+	case <-c.fast:
+	default:
+		select {
+		case <-c.fast:
+		case <-c.tick.C:
+			p = p[:min(len(p), slowChunk)]
+		}
+	}
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+// TestSlowReaderKept: a peer that reads slowly but steadily, far less per
+// WriteTimeout than the socket buffers hold (MiBs on loopback), is not
+// taken for one that stopped reading while the session has lots queued for
+// it: it stays connected for several WriteTimeouts and, once it speeds up,
+// gets every byte.
+//
+// What the sender sees of a slow reader is its TCP window reopening, in
+// steps of about half its receive buffer; the peer's buffer is fixed at
+// 64 KiB (128 KiB for the kernel) so that at this rate a step comes every
+// quarter WriteTimeout or so, whatever the system's defaults.
+func TestSlowReaderKept(t *testing.T) {
+	sc := core.DefaultConfig()
+	sc.KeepAliveInterval = 0
+	sc.WriteTimeout = time.Second
+	ln := newListener(t, &evloop.Config{EventLoops: 1, Session: sc})
+	nc, err := net.DialTimeout("tcp", ln.Addr().String(), pairTimeout)
+	if err != nil {
+		t.Fatalf("net.Dial: %v", err)
+	}
+	nc.(*net.TCPConn).SetReadBuffer(64 << 10)
+	slow := &slowConn{Conn: nc, tick: time.NewTicker(slowTick), fast: make(chan struct{})}
+	defer slow.tick.Stop()
+	speedUp := sync.OnceFunc(func() { close(slow.fast) })
+	t.Cleanup(speedUp)
+	pc := core.DefaultConfig()
+	pc.KeepAliveInterval = 0
+	peer, err := core.Client(slow, pc)
+	if err != nil {
+		t.Fatalf("core.Client: %v", err)
+	}
+	t.Cleanup(func() { peer.Close() })
+	s := acceptFrom(t, ln, nc.LocalAddr())
+	t.Cleanup(func() { s.Close() })
+
+	writes := burst(t, s)
+	reads := make(chan error, burstStreams)
+	for range burstStreams {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			st, err := peer.AcceptStream(ctx)
+			if err != nil {
+				reads <- err
+				return
+			}
+			defer st.Close()
+			st.SetReadDeadline(time.Now().Add(30 * time.Second))
+			got := make([]byte, burstSize)
+			if _, err := io.ReadFull(st, got); err != nil {
+				reads <- fmt.Errorf("stream %d: %w", st.ID(), err)
+				return
+			}
+			if !bytes.Equal(got, conformance.Payload(uint64(st.ID()), burstSize)) {
+				reads <- fmt.Errorf("stream %d: data differs from what was written", st.ID())
+				return
+			}
+			reads <- nil
+		}()
+	}
+
+	slowFor := 4 * sc.WriteTimeout
+	select {
+	case <-s.Done():
+		t.Fatalf("session ended while its peer was reading %d bytes every %v: %v", slowChunk, slowTick, s.Err())
+	case <-time.After(slowFor):
+	}
+	// At 400 KiB/s the peer has taken a small part of the burst: the rest
+	// was queued all along (in the session, gnet and the socket).
+	if got := slow.read.Load(); got >= burstTotal/2 {
+		t.Fatalf("peer read %d of %d bytes in %v; the test needs most of them still queued", got, burstTotal, slowFor)
+	}
+	speedUp()
+	for range burstStreams {
+		if err := <-reads; err != nil {
+			t.Error(err)
+		}
+	}
+	for err := range writes {
+		if err != nil {
+			t.Errorf("Write: %v", err)
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("session ended: %v", err)
 	}
 }
 

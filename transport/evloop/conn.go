@@ -35,7 +35,8 @@ type conn struct {
 	// event loop only
 	carry      [frame.HeaderSize]byte // a partial frame header between reads
 	carryN     int
-	inDead     bool        // Input failed: discard whatever else arrives
+	inDead     bool        // Input failed: discard what else arrives
+	discarded  int         // bytes discarded since, at most ~maxDiscard
 	abort      bool        // close without waiting for gnet's queue to drain
 	poll       *time.Timer // calls the loop back while output waits on gnet
 	pollGap    time.Duration
@@ -103,7 +104,9 @@ func (d *conn) opened(c gnet.Conn) {
 // writes what the session has queued.
 func (d *conn) traffic(c gnet.Conn) gnet.Action {
 	if buf, _ := c.Peek(-1); len(buf) > 0 {
-		if !d.inDead {
+		if d.inDead {
+			d.discarded += len(buf)
+		} else {
 			// Wake calls that see feeding set happen before it is cleared,
 			// so the pump below finds what they queued.
 			d.feeding.Store(true)
@@ -113,6 +116,12 @@ func (d *conn) traffic(c gnet.Conn) gnet.Action {
 		// Everything is consumed or copied: gnet keeps no inbound bytes
 		// for this connection between reads.
 		c.Discard(len(buf))
+		if d.discarded > maxDiscard {
+			// The session is over and the peer keeps sending: stop
+			// reading. Before closing, gnet writes what of its queue the
+			// socket takes (normally our GoAway has gone out already).
+			return gnet.Close
+		}
 	}
 	return d.pump(c)
 }

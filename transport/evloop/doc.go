@@ -54,12 +54,22 @@
 // queue, so the driver does: past MaxOutboundBuffer queued bytes it stops
 // taking frames from the session, which keeps control frames ahead of data
 // and makes Write wait at the session's MaxSendBuffer, and looks again on a
-// short timer or when bytes arrive. A queue that does not shrink at all for
-// the session's WriteTimeout means the peer stopped reading; the session
-// then ends with an error saying so. Closing waits for gnet's queue to
-// drain (gnet's own Close would drop it), half-closes the socket so that
-// the peer reads everything up to the GoAway, and closes once the peer has
-// closed its side, all within WriteTimeout.
+// short timer or when bytes arrive. Each look has gnet write whatever the
+// socket takes (gnet by itself waits until the socket has freed a large
+// part of its buffer, which a slow reader may take many seconds to do), so
+// whatever the peer takes shows as the queue shrinking. A queue that does
+// not shrink at all for the session's WriteTimeout means the peer stopped
+// reading; the session then ends with an error saying so. A slow reader
+// keeps its session as long as the socket takes some bytes in every
+// WriteTimeout, which over TCP means its window reopening, about every
+// half receive buffer it reads.
+//
+// Closing waits for gnet's queue to drain (gnet's own Close would drop
+// it), half-closes the socket so that the peer reads everything up to the
+// GoAway, and closes once the peer has closed its side, all within
+// WriteTimeout. Once the session has ended, whether closed or failed on a
+// peer's protocol error, what still arrives is read and dropped, up to
+// 1 MiB: a peer that keeps sending past that is cut off at once.
 //
 // Keepalive and deadlines run on timers, as with the goroutine driver.
 //

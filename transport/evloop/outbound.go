@@ -18,11 +18,11 @@ import (
 // taking frames from the session (Write then waits at the session's
 // MaxSendBuffer, and control frames keep their place ahead of data) and
 // polls the queue with a timer, and whenever bytes arrive, until it
-// shrinks. If it does not shrink at all for the session's
-// WriteTimeout, the peer has stopped reading and the session ends. A
-// closing connection polls the same way until the queue is empty, then
-// half-closes and waits for the peer to close (see drain), all within
-// WriteTimeout.
+// shrinks; each poll has gnet write what the socket takes (see push). If
+// it does not shrink at all for the session's WriteTimeout, the peer has
+// stopped reading and the session ends. A closing connection polls the
+// same way until the queue is empty, then half-closes and waits for the
+// peer to close (see drain), all within WriteTimeout.
 
 const (
 	// maxIov keeps each Writev below the kernel's IOV_MAX (1024).
@@ -47,6 +47,9 @@ func (d *conn) pump(c gnet.Conn) gnet.Action {
 			return gnet.None // the write failed and gnet has closed c
 		}
 		if paused {
+			if !d.push(c) {
+				return gnet.None
+			}
 			if d.stalled(c) {
 				d.abort = true
 				d.eng.Closed(errPeerNotReading)
@@ -100,8 +103,24 @@ func (d *conn) writev(c gnet.Conn, bufs [][]byte) error {
 	return nil
 }
 
+// push has gnet write from its outbound queue whatever the socket takes
+// now. gnet does so by itself only when the socket reports room, which the
+// kernel does once a third or so of the socket's buffer (up to MiBs) is
+// free: a peer reading a steady but slow trickle takes many WriteTimeouts
+// to free that much, so without push its progress would not show in
+// gnet's queue. push reports false if the write failed: gnet has then
+// closed c.
+func (d *conn) push(c gnet.Conn) bool {
+	_ = c.Flush() // nil even when gnet closed c: ask the connection instead
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.closed
+}
+
 // stalled reports whether gnet's queue, full, has not shrunk for the
-// session's WriteTimeout. It also sets the next poll's delay.
+// session's WriteTimeout; call it after push, so that every byte the peer
+// has taken shows as the queue shrinking. It also sets the next poll's
+// delay.
 func (d *conn) stalled(c gnet.Conn) bool {
 	now := time.Now()
 	out := c.OutboundBuffered()
@@ -134,9 +153,13 @@ func (d *conn) drain(c gnet.Conn) gnet.Action {
 		d.pollGap = minPollGap
 	}
 	left := d.drainBy.Sub(now)
-	switch {
-	case left <= 0:
+	if left <= 0 {
 		return gnet.Close
+	}
+	if !d.push(c) {
+		return gnet.None
+	}
+	switch {
 	case c.OutboundBuffered() > 0:
 		d.schedulePoll(min(d.pollGap, left))
 		d.pollGap = min(2*d.pollGap, maxPollGap)

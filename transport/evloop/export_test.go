@@ -1,0 +1,4 @@
+package evloop
+
+// MaxDiscard exports maxDiscard to the tests.
+const MaxDiscard = maxDiscard

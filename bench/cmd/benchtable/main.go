@@ -3,9 +3,9 @@
 // holding the median over the -count runs, and a last column with the ratio
 // of netmux to the best of its peers.
 //
-// Usage:
+// Usage, from the bench directory (its own module):
 //
-//	go run ./bench/cmd/benchtable [-ref netmux] [-peers smux,smux-v2,yamux,go-yamux] [file ...]
+//	go run ./cmd/benchtable [-ref netmux] [-peers smux,smux-v2,yamux,go-yamux] [file ...]
 //
 // With no file it reads standard input. Benchmark names must follow the
 // suite's Benchmark<Workload>/<impl> scheme; other lines are ignored.

@@ -37,6 +37,7 @@ func bulkSteady(j job, streams, size int) {
 
 	j.b.SetBytes(int64(streams) * int64(size))
 	j.b.ResetTimer()
+	cpu := startCPU()
 	for _, st := range conns {
 		r.spawn(func() error {
 			if err := sendPattern(st, j.n, size); err != nil {
@@ -51,6 +52,7 @@ func bulkSteady(j job, streams, size int) {
 			r.fatalf("%s: a stream delivered %d bytes, want %d", r.im.name, got, want)
 		}
 	}
+	cpu.reportPerGiB(j.b, int64(streams)*want)
 	j.b.StopTimer()
 }
 
@@ -73,6 +75,7 @@ func bulkN1024(j job) {
 
 	j.b.SetBytes(int64(streams) * want)
 	j.b.ResetTimer()
+	cpu := startCPU()
 	for range j.n {
 		for range streams {
 			r.spawn(func() error {
@@ -92,5 +95,6 @@ func bulkN1024(j job) {
 			}
 		}
 	}
+	cpu.reportPerGiB(j.b, int64(j.n)*int64(streams)*want)
 	j.b.StopTimer()
 }

@@ -7,7 +7,9 @@
 # Every round runs every selected benchmark once (-count 1), so each
 # implementation of a workload runs once per round, right after the others:
 # drift of a shared machine lands on all of them alike, and the summary's
-# ratios are taken within each round, then their median.
+# ratios are taken within each round, then their median. BENCH_ROUND tells
+# the suite which round it is; it rotates the order of the implementations
+# by one place per round.
 #
 # Environment: ROUNDS (default 5), BENCHTIME, BENCH (the -bench regexp,
 # default "."), TIMEOUT (per round), GO (the go command), BENCHSTAT (a
@@ -45,7 +47,7 @@ trap 'rm -rf "$tmp"' EXIT
 failed=0
 for ((round = 1; round <= rounds; round++)); do
 	echo "# round $round" | tee -a "$raw"
-	if ! "$tmp/bench.test" -test.run '^$' -test.bench "${BENCH:-.}" -test.benchmem \
+	if ! BENCH_ROUND=$round "$tmp/bench.test" -test.run '^$' -test.bench "${BENCH:-.}" -test.benchmem \
 		-test.count 1 -test.benchtime "$benchtime" -test.timeout "$timeout" | tee -a "$raw"; then
 		echo "bench: round $round failed; the rounds go on, the summary leaves out what is missing" >&2
 		failed=1

@@ -139,74 +139,99 @@ func TestMedian(t *testing.T) {
 // TestRoundRatios checks the arithmetic of the ratio columns on a run whose
 // machine slows down from round to round: the ratios are taken within each
 // round (best peer of that round), then their median; a round missing a
-// value is left out, not paired with another round's.
+// value is left out, not paired with another round's, and so is a value
+// below 0 (memory deltas) or a divisor of 0.
 func TestRoundRatios(t *testing.T) {
-	// MB/s per round; smux failed in round 2, tcp in round 5. Round 3's best
-	// peer is go-yamux.
+	// Per round: BulkN64 MB/s and cpu-s/GiB, IdleStreams stack-B/stream.
+	// smux failed BulkN64 in round 2, tcp did not run in round 5, round 3's
+	// best peer is go-yamux.
 	input := `goos: linux
 # round 1
 BenchmarkBulkN64/netmux-2 100 1 ns/op 1000 MB/s 1.0 cpu-s/GiB
 BenchmarkBulkN64/smux-2 100 1 ns/op 800 MB/s 2.0 cpu-s/GiB
 BenchmarkBulkN64/go-yamux-2 100 1 ns/op 500 MB/s 4.0 cpu-s/GiB
 BenchmarkBulkN64/tcp-2 100 1 ns/op 2000 MB/s 0.5 cpu-s/GiB
+BenchmarkIdleStreams/netmux-2 1 1 ns/op 0 stack-B/stream
+BenchmarkIdleStreams/smux-2 1 1 ns/op 100 stack-B/stream
+BenchmarkIdleStreams/go-yamux-2 1 1 ns/op -5 stack-B/stream
+BenchmarkIdleStreams/tcp-2 1 1 ns/op 0 stack-B/stream
 # round 2
 BenchmarkBulkN64/netmux-2 100 1 ns/op 900 MB/s 1.0 cpu-s/GiB
 --- FAIL: BenchmarkBulkN64/smux
 BenchmarkBulkN64/go-yamux-2 100 1 ns/op 1000 MB/s 2.0 cpu-s/GiB
 BenchmarkBulkN64/tcp-2 100 1 ns/op 1000 MB/s 0.5 cpu-s/GiB
+BenchmarkIdleStreams/netmux-2 1 1 ns/op -3 stack-B/stream
+BenchmarkIdleStreams/smux-2 1 1 ns/op 100 stack-B/stream
+BenchmarkIdleStreams/go-yamux-2 1 1 ns/op 100 stack-B/stream
+BenchmarkIdleStreams/tcp-2 1 1 ns/op 100 stack-B/stream
 # round 3
 BenchmarkBulkN64/netmux-2 100 1 ns/op 600 MB/s 1.0 cpu-s/GiB
 BenchmarkBulkN64/smux-2 100 1 ns/op 400 MB/s 2.0 cpu-s/GiB
 BenchmarkBulkN64/go-yamux-2 100 1 ns/op 500 MB/s 3.0 cpu-s/GiB
 BenchmarkBulkN64/tcp-2 100 1 ns/op 800 MB/s 0.5 cpu-s/GiB
+BenchmarkIdleStreams/netmux-2 1 1 ns/op 50 stack-B/stream
+BenchmarkIdleStreams/smux-2 1 1 ns/op 100 stack-B/stream
+BenchmarkIdleStreams/go-yamux-2 1 1 ns/op 25 stack-B/stream
+BenchmarkIdleStreams/tcp-2 1 1 ns/op 100 stack-B/stream
 # round 4
 BenchmarkBulkN64/netmux-2 100 1 ns/op 300 MB/s 1.0 cpu-s/GiB
 BenchmarkBulkN64/smux-2 100 1 ns/op 100 MB/s 4.0 cpu-s/GiB
 BenchmarkBulkN64/go-yamux-2 100 1 ns/op 200 MB/s 5.0 cpu-s/GiB
 BenchmarkBulkN64/tcp-2 100 1 ns/op 300 MB/s 0.5 cpu-s/GiB
+BenchmarkIdleStreams/netmux-2 1 1 ns/op 10 stack-B/stream
+BenchmarkIdleStreams/smux-2 1 1 ns/op 20 stack-B/stream
+BenchmarkIdleStreams/go-yamux-2 1 1 ns/op 40 stack-B/stream
+BenchmarkIdleStreams/tcp-2 1 1 ns/op 10 stack-B/stream
 # round 5
 BenchmarkBulkN64/netmux-2 100 1 ns/op 200 MB/s 1.0 cpu-s/GiB
 BenchmarkBulkN64/smux-2 100 1 ns/op 250 MB/s 0.8 cpu-s/GiB
 BenchmarkBulkN64/go-yamux-2 100 1 ns/op 100 MB/s 4.0 cpu-s/GiB
+BenchmarkIdleStreams/netmux-2 1 1 ns/op 10 stack-B/stream
+BenchmarkIdleStreams/smux-2 1 1 ns/op 10 stack-B/stream
+BenchmarkIdleStreams/go-yamux-2 1 1 ns/op 0 stack-B/stream
 `
 	res, err := parse(strings.NewReader(input))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tab := build(res, "netmux", []string{"smux", "yamux", "go-yamux"}, "tcp")
-	if len(tab.rows) != 2 {
-		t.Fatalf("got %d rows, want MB/s and cpu-s/GiB", len(tab.rows))
-	}
 	for _, tc := range []struct {
-		unit           string
+		workload, unit string
 		netmux         float64 // median of netmux's values
 		vsBest, vsBase float64
 	}{
 		// to best: 1000/800, 900/1000, 600/500, 300/200, 200/250
 		//        = 1.25, 0.9, 1.2, 1.5, 0.8 -> 1.2
 		// to tcp: 0.5, 0.9, 0.75, 1.0 -> (0.75+0.9)/2
-		// (the ratio of the medians would be 600/400 = 1.5 and 600/900)
-		{"MB/s", 600, 1.2, 0.825},
-		// lower is better: the best peer is the lowest.
+		// (the ratios of the medians would be 600/400 = 1.5 and 600/900)
+		{"BulkN64", "MB/s", 600, 1.2, 0.825},
+		// Lower is better, so the best peer is the lowest.
 		// to best: 1/2, 1/2, 1/2, 1/4, 1/0.8 -> 0.5; to tcp: 2, 2, 2, 2
-		{"cpu-s/GiB", 1, 0.5, 2},
+		{"BulkN64", "cpu-s/GiB", 1, 0.5, 2},
+		// Negative values are left out of the ratios, and so are rounds
+		// whose divisor is 0. to best: round 1 0/100 (go-yamux's -5 left
+		// out), round 2 none (netmux -3), round 3 50/25, round 4 10/20,
+		// round 5 none (best 0) -> 0, 2, 0.5 -> 0.5. to tcp: round 1 none
+		// (0), round 3 0.5, round 4 1 -> 0.75.
+		{"IdleStreams", "stack-B/stream", 10, 0.5, 0.75},
 	} {
 		var r row
 		for _, x := range tab.rows {
-			if x.unit == tc.unit {
+			if x.workload == tc.workload && x.unit == tc.unit {
 				r = x
 			}
 		}
 		if r.unit == "" {
-			t.Errorf("no %s row", tc.unit)
+			t.Errorf("no %s %s row", tc.workload, tc.unit)
 			continue
 		}
 		near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 		if got := r.cells[slices.Index(tab.impls, "netmux")]; !near(got, tc.netmux) {
-			t.Errorf("%s: netmux median = %v, want %v", tc.unit, got, tc.netmux)
+			t.Errorf("%s %s: netmux median = %v, want %v", tc.workload, tc.unit, got, tc.netmux)
 		}
 		if !near(r.vsBest, tc.vsBest) || !near(r.vsBase, tc.vsBase) {
-			t.Errorf("%s: netmux/best, netmux/tcp = %v, %v; want %v, %v", tc.unit, r.vsBest, r.vsBase, tc.vsBest, tc.vsBase)
+			t.Errorf("%s %s: netmux/best, netmux/tcp = %v, %v; want %v, %v",
+				tc.workload, tc.unit, r.vsBest, r.vsBase, tc.vsBest, tc.vsBase)
 		}
 	}
 }

@@ -80,7 +80,7 @@ func build(res *results, ref string, peers []string, base string) table {
 // ratios returns, for one workload's metric, the median over rounds of the
 // reference's value divided by the best peer's value in the same round,
 // and likewise divided by the base's. A round counts only where both
-// values exist and the divisor is not 0; NaN when none does.
+// values exist and the divisor is above 0; NaN when none does.
 func (t table) ratios(res *results, workload, unit string) (vsBest, vsBase float64) {
 	byRound := func(impl string) map[int]float64 { return roundValues(res.values[key{workload, impl, unit}]) }
 	peers := make([]map[int]float64, len(t.peers))
@@ -104,10 +104,10 @@ func (t table) ratios(res *results, workload, unit string) (vsBest, vsBase float
 				best = pv
 			}
 		}
-		if !math.IsNaN(best) && best != 0 {
+		if best > 0 { // false for NaN too
 			toBest = append(toBest, v/best)
 		}
-		if bv, ok := base[rd]; ok && bv != 0 {
+		if bv, ok := base[rd]; ok && bv > 0 {
 			toBase = append(toBase, v/bv)
 		}
 	}
@@ -115,11 +115,15 @@ func (t table) ratios(res *results, workload, unit string) (vsBest, vsBase float
 }
 
 // roundValues returns one value per round: the median of the round's
-// values, should a round hold more than one.
+// values, should a round hold more than one. Values below 0 are left out:
+// they are the noise of a memory delta around 0, and a ratio with them
+// means nothing.
 func roundValues(ss []sample) map[int]float64 {
 	by := map[int][]float64{}
 	for _, s := range ss {
-		by[s.round] = append(by[s.round], s.v)
+		if s.v >= 0 {
+			by[s.round] = append(by[s.round], s.v)
+		}
 	}
 	out := make(map[int]float64, len(by))
 	for rd, vs := range by {

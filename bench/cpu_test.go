@@ -13,7 +13,7 @@ const (
 )
 
 // cpuMeter measures the CPU time, user plus system, that the whole process
-// uses from its start: both ends of every session, the harness and the Go
+// uses from the meter's start: both ends of every session, the harness and the Go
 // runtime, which is what a workload costs in one process. Where the platform
 // cannot tell (processCPU reports false), nothing is reported.
 type cpuMeter struct {
@@ -75,7 +75,7 @@ func TestCPUMetrics(t *testing.T) {
 				v, reported := tb.metrics[w.unit]
 				switch {
 				case reported != supported:
-					t.Errorf("%s reported: %v; want %v (process CPU time available: %v)", w.unit, reported, supported, supported)
+					t.Errorf("%s reported = %v, want %v (as process CPU time is available)", w.unit, reported, supported)
 				case supported && !(v > 0):
 					t.Errorf("%s = %v, want > 0", w.unit, v)
 				}

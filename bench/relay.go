@@ -8,7 +8,7 @@ import (
 
 // relayChunk is the most a relay reads at once; relaySlots is how many reads
 // it queues per direction. With the read in hand and the write under way,
-// a direction holds at most relaySlots+2 chunks (34 MiB): far more than any
+// a direction holds at most relaySlots+2 chunks (about 32 MiB): more than any
 // implementation here keeps in flight over 25 ms, so the bound never
 // limits bandwidth, yet a peer that stops reading stops the relay too.
 const (

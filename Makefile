@@ -5,8 +5,9 @@ BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c
 # The repository's Go modules: the library, and the benchmark suite (its own
 # module so that the libraries it compares against stay out of users' builds).
 MODULES   := . bench
-# in_modules runs a shell command in the directory of every module, in turn.
-in_modules = set -e; for m in $(MODULES); do echo "== $$m: $(1)"; (cd $$m && $(1)); done
+# in_modules runs a shell command in the directory of every module, in turn;
+# it fails if the command failed in any of them, after trying them all.
+in_modules = fail=0; for m in $(MODULES); do echo "== $$m: $(1)"; (cd $$m && $(1)) || fail=1; done; exit $$fail
 
 .PHONY: all test unit fuzz-seed bench-smoke fuzz bench demo lint download
 

@@ -2,8 +2,14 @@
 GO        ?= go
 FUZZTIME  ?= 60s
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+# The repository's Go modules: the library, the benchmark suite and the interop
+# tests (their own modules, so that the libraries they use stay out of users' builds).
+MODULES   := . bench interop
+# in_modules runs a shell command in the directory of every module, in turn;
+# it fails if the command failed in any of them, after trying them all.
+in_modules = fail=0; for m in $(MODULES); do echo "== $$m: $(1)"; (cd $$m && $(1)) || fail=1; done; exit $$fail
 
-.PHONY: all test unit fuzz-seed bench-smoke fuzz bench demo lint
+.PHONY: all test unit fuzz-seed bench-smoke fuzz bench demo lint download
 
 all: lint test
 
@@ -11,8 +17,7 @@ all: lint test
 test: lint unit fuzz-seed bench-smoke
 
 unit:
-	$(GO) test -race -count=1 -timeout 15m ./...
-	cd interop && $(GO) test -race -count=1 -timeout 5m ./...
+	@$(call in_modules,$(GO) test -race -count=1 -timeout 15m ./...)
 
 # Runs each fuzz target over its seed corpus only (no fuzzing engine).
 fuzz-seed:
@@ -20,7 +25,7 @@ fuzz-seed:
 
 # Compiles every benchmark and runs it once at tiny size so none rots.
 bench-smoke:
-	BENCH_SMOKE=1 $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...
+	@$(call in_modules,BENCH_SMOKE=1 $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 60s)
 fuzz:
@@ -40,5 +45,8 @@ demo:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	cd interop && $(GO) vet ./...
+	@$(call in_modules,$(GO) vet ./...)
+
+## download: fetch every module's dependencies (CI does this before make test)
+download:
+	@$(call in_modules,$(GO) mod download)

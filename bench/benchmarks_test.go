@@ -15,3 +15,5 @@ func BenchmarkOpen(b *testing.B)         { runWorkload(b, openClose) }
 func BenchmarkBurst(b *testing.B)        { runWorkload(b, burst) }
 func BenchmarkIdleStreams(b *testing.B)  { runWorkload(b, idleStreams) }
 func BenchmarkIdleSessions(b *testing.B) { runWorkload(b, idleSessions) }
+func BenchmarkHighRTT32M(b *testing.B)   { runWorkload(b, highRTT32M, highRTTImpls()...) }
+func BenchmarkHighRTT8M(b *testing.B)    { runWorkload(b, highRTT8M, highRTTImpls()...) }

@@ -1,6 +1,9 @@
 package bench
 
-import "net"
+import (
+	"net"
+	"time"
+)
 
 // session is one end of a multiplexed connection, as the workloads see it.
 // All of its methods may be called from any goroutine. Close releases
@@ -25,6 +28,11 @@ type options struct {
 	// (hashicorp/yamux AcceptBacklog, go-yamux AcceptBacklog and
 	// MaxIncomingStreams) raise the limit to it.
 	streams int
+	// rtt is the round-trip time the link adds: when nonzero, the
+	// connection runs through a relay that holds each direction's bytes
+	// rtt/2 (see delayedConn). Only adapters built with overTCP honour it;
+	// the workloads that set it run only on highRTTImpls.
+	rtt time.Duration
 }
 
 // impl is one implementation under test.
@@ -39,6 +47,10 @@ type impl struct {
 	// so a stream costs two file descriptors in this process.
 	connPerStream bool
 }
+
+// highRTTImpls names the implementations the high-RTT workloads run on:
+// the multiplexers over TCP that honour options.rtt, at their defaults.
+func highRTTImpls() []string { return []string{"netmux", "smux", "yamux", "go-yamux"} }
 
 // implementations returns the implementations every workload runs against,
 // in the column order of the summary table.

@@ -25,7 +25,7 @@ func (tb *testBencher) ReportMetric(v float64, unit string) { tb.metrics[unit] =
 func TestLeaks(t *testing.T) {
 	sz := smokeSizes()
 	for _, w := range workloads() {
-		for _, im := range implementations() {
+		for _, im := range implementationsOf(w.only) {
 			t.Run(w.name+"/"+im.name, func(t *testing.T) {
 				ignore := goleak.IgnoreCurrent()
 				tb := &testBencher{T: t, metrics: map[string]float64{}}

@@ -20,11 +20,16 @@ type ends struct {
 }
 
 // overTCP returns a pair function that joins the two ends of e over a fresh
-// loopback TCP connection. The listener is closed before the pair is
-// returned, so the sessions own nothing but their connection.
+// loopback TCP connection, through a delaying relay if o.rtt is set. The
+// listener is closed before the pair is returned, so the sessions own
+// nothing but their connection.
 func overTCP(e ends) func(options) (session, session, error) {
 	return func(o options) (session, session, error) {
-		cc, sc, err := loopbackConn()
+		link := loopbackConn
+		if o.rtt > 0 {
+			link = func() (net.Conn, net.Conn, error) { return delayedConn(o.rtt / 2) }
+		}
+		cc, sc, err := link()
 		if err != nil {
 			return nil, nil, err
 		}

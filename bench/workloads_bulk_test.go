@@ -37,6 +37,7 @@ func bulkSteady(j job, streams, size int) {
 
 	j.b.SetBytes(int64(streams) * int64(size))
 	j.b.ResetTimer()
+	cpu := startCPU()
 	for _, st := range conns {
 		r.spawn(func() error {
 			if err := sendPattern(st, j.n, size); err != nil {
@@ -51,6 +52,7 @@ func bulkSteady(j job, streams, size int) {
 			r.fatalf("%s: a stream delivered %d bytes, want %d", r.im.name, got, want)
 		}
 	}
+	cpu.reportPerGiB(j.b, int64(streams)*want)
 	j.b.StopTimer()
 }
 
@@ -61,8 +63,7 @@ func bulkSteady(j job, streams, size int) {
 // count (see options).
 func bulkN1024(j job) {
 	streams := j.sz.bulkStreams
-	size := min(bulkWrite, j.sz.bulkBytes)
-	chunks := j.sz.bulkBytes / size
+	size, chunks := bulkWrites(j.sz.bulkBytes)
 	want := int64(chunks) * int64(size)
 
 	r := newRig(j)
@@ -73,6 +74,7 @@ func bulkN1024(j job) {
 
 	j.b.SetBytes(int64(streams) * want)
 	j.b.ResetTimer()
+	cpu := startCPU()
 	for range j.n {
 		for range streams {
 			r.spawn(func() error {
@@ -92,5 +94,56 @@ func bulkN1024(j job) {
 			}
 		}
 	}
+	cpu.reportPerGiB(j.b, int64(j.n)*int64(streams)*want)
 	j.b.StopTimer()
+}
+
+// bulkWrites splits a transfer of total bytes into chunks writes of size
+// bytes: 64 KiB writes, or one smaller write if total is less. A remainder
+// below 64 KiB is not sent.
+func bulkWrites(total int) (size, chunks int) {
+	size = min(bulkWrite, total)
+	return size, total / size
+}
+
+// highRTT32M measures one stream over a long fat link: loopback with
+// j.sz.rtt (50 ms) of round trip added by a delaying relay, bandwidth not
+// limited. One op moves j.sz.rttBytes (32 MiB) on one stream of a fresh
+// session pair, so window growth starts from nothing every time, before any
+// RTT sample; the clock runs from the first write to the receiver's
+// verified EOF. Runs on highRTTImpls.
+func highRTT32M(j job) { highRTT(j, j.sz.rttBytes) }
+
+// highRTT8M is highRTT32M moving j.sz.rttBytesShort (8 MiB), where how
+// fast the window opens matters most.
+func highRTT8M(j job) { highRTT(j, j.sz.rttBytesShort) }
+
+// highRTT runs j.n transfers of total bytes, each on its own session pair
+// over a link adding j.sz.rtt; only the transfers are timed.
+func highRTT(j job, total int) {
+	size, chunks := bulkWrites(total)
+	want := int64(chunks) * int64(size)
+	r := newRig(j)
+	defer r.finish()
+	j.b.SetBytes(want)
+	j.b.StopTimer()
+	j.b.ResetTimer()
+	for range j.n {
+		c, s := r.pair(options{rtt: j.sz.rtt})
+		counts := make(chan int64, 1)
+		r.serve(s, drainTo(r, counts))
+		st := r.open(c)
+		j.b.StartTimer()
+		r.spawn(func() error {
+			if err := sendPattern(st, chunks, size); err != nil {
+				return fmt.Errorf("%s: %w", r.im.name, err)
+			}
+			return nil
+		})
+		got := receive(r, counts, "drain")
+		j.b.StopTimer()
+		if got != want {
+			r.fatalf("%s: the stream delivered %d bytes, want %d", r.im.name, got, want)
+		}
+	}
 }

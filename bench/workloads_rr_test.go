@@ -42,12 +42,14 @@ func roundTrips(j job, streams int) {
 	}
 
 	j.b.ResetTimer()
+	cpu := startCPU()
 	r.runAll("round trips", streams, func(i int) error {
 		if err := pingPong(conns[i], j.n, lats[i]); err != nil {
 			return fmt.Errorf("%s: %w", r.im.name, err)
 		}
 		return nil
 	})
+	cpu.reportPerRoundTrip(j.b, int64(j.n)*int64(streams))
 	j.b.StopTimer()
 	reportLatency(j.b, lats...)
 }

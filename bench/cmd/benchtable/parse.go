@@ -10,22 +10,41 @@ import (
 // key names one metric of one implementation in one workload.
 type key struct{ workload, impl, unit string }
 
+// sample is one value of a metric and the round it was measured in.
+type sample struct {
+	round int
+	v     float64
+}
+
 // results holds every value read for each metric, in input order.
 type results struct {
 	workloads []string            // in order of first appearance
 	impls     []string            // in order of first appearance
 	units     map[string][]string // workload -> units, in order of first appearance
-	values    map[key][]float64   // one value per run
+	values    map[key][]sample    // one value per run
 }
 
+// roundMarker starts a line that opens a round: "# round N". bench/run.sh
+// prints one before each round; go test and benchstat ignore it.
+const roundMarker = "# round "
+
 // parse reads `go test -bench` output. Lines that are not results of a
-// Benchmark<Workload>/<impl> benchmark are skipped.
+// Benchmark<Workload>/<impl> benchmark or round markers are skipped. A
+// result belongs to the round of the last marker before it; without
+// markers, the i-th result of each benchmark belongs to round i.
 func parse(r io.Reader) (*results, error) {
-	res := &results{units: map[string][]string{}, values: map[key][]float64{}}
+	res := &results{units: map[string][]string{}, values: map[key][]sample{}}
 	seenWorkload, seenImpl := map[string]bool{}, map[string]bool{}
+	round := -1 // the current marker's round; -1 before the first marker
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
+		if n, ok := strings.CutPrefix(sc.Text(), roundMarker); ok {
+			if v, err := strconv.Atoi(strings.TrimSpace(n)); err == nil && v >= 0 {
+				round = v
+			}
+			continue
+		}
 		f := strings.Fields(sc.Text())
 		if len(f) < 4 || len(f)%2 != 0 {
 			continue
@@ -63,7 +82,11 @@ func parse(r io.Reader) (*results, error) {
 			if !hasUnit(res.units[workload], unit) {
 				res.units[workload] = append(res.units[workload], unit)
 			}
-			res.values[k] = append(res.values[k], metrics[unit])
+			rd := round
+			if rd < 0 {
+				rd = len(res.values[k])
+			}
+			res.values[k] = append(res.values[k], sample{rd, metrics[unit]})
 		}
 	}
 	return res, sc.Err()

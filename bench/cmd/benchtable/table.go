@@ -12,7 +12,7 @@ import (
 // suite reports follows them. B/op is left to benchstat, and ns/op is
 // dropped where MB/s says the same thing.
 var keyUnits = []string{
-	"MB/s", "ns/op", "p50-µs", "p99-µs", "lost",
+	"MB/s", "ns/op", "p50-µs", "p99-µs", "cpu-s/GiB", "cpu-µs/rt", "lost",
 	"B/stream", "stack-B/stream", "goroutines/stream",
 	"B/session", "stack-B/session", "goroutines/session",
 	"allocs/op",
@@ -21,29 +21,33 @@ var keyUnits = []string{
 // higherIsBetter reports whether a larger value of unit is better: rates.
 func higherIsBetter(unit string) bool { return strings.HasSuffix(unit, "/s") }
 
-// table is the summary: rows of medians, one column per implementation.
+// table is the summary: rows of medians, one column per implementation,
+// and the reference's ratios to the best peer and to the base.
 type table struct {
-	impls  []string
-	ref    string   // the ratio's numerator; "" when absent from the input
-	peers  []string // the ratio's candidates for "best", as present
-	runs   int      // most runs seen for any metric
-	rows   []row
-	hidden int // rows without a value for any implementation
+	impls []string
+	ref   string   // the ratios' numerator; "" when absent from the input
+	peers []string // the candidates for "best peer", as present
+	base  string   // the second ratio's denominator; "" when absent
+	runs  int      // most runs seen for any metric
+	rows  []row
 }
 
 // row is one workload's metric.
 type row struct {
 	workload, unit string
-	cells          []float64 // per impl; NaN when missing
-	ratio          float64   // ref over best peer; NaN when not defined
+	cells          []float64 // per impl, the median of its runs; NaN when missing
+	vsBest, vsBase float64   // medians of the per-round ratios; NaN when not defined
 }
 
-// build computes the medians and ratios of res. The ratio column exists
-// only if ref is among the implementations.
-func build(res *results, ref string, peers []string) table {
+// build computes the medians and ratios of res. The ratio columns exist
+// only if ref (and, for the second, base) is among the implementations.
+func build(res *results, ref string, peers []string, base string) table {
 	t := table{impls: res.impls}
 	if slices.Contains(res.impls, ref) {
 		t.ref = ref
+		if base != ref && slices.Contains(res.impls, base) {
+			t.base = base
+		}
 	}
 	for _, p := range peers {
 		if p != ref && slices.Contains(res.impls, p) {
@@ -52,21 +56,20 @@ func build(res *results, ref string, peers []string) table {
 	}
 	for _, w := range res.workloads {
 		for _, unit := range rowUnits(res.units[w]) {
-			r := row{workload: w, unit: unit, ratio: math.NaN()}
+			r := row{workload: w, unit: unit, vsBest: math.NaN(), vsBase: math.NaN()}
 			found := false
 			for _, impl := range res.impls {
 				vs := res.values[key{w, impl, unit}]
 				t.runs = max(t.runs, len(vs))
-				m := median(vs)
+				m := median(valuesOf(vs))
 				found = found || !math.IsNaN(m)
 				r.cells = append(r.cells, m)
 			}
 			if !found {
-				t.hidden++
 				continue
 			}
 			if t.ref != "" {
-				r.ratio = t.ratio(r, unit)
+				r.vsBest, r.vsBase = t.ratios(res, w, unit)
 			}
 			t.rows = append(t.rows, r)
 		}
@@ -74,24 +77,68 @@ func build(res *results, ref string, peers []string) table {
 	return t
 }
 
-// ratio returns ref's value over the best peer's for row r.
-func (t table) ratio(r row, unit string) float64 {
-	refV := r.cells[slices.Index(t.impls, t.ref)]
-	best := math.NaN()
-	for _, p := range t.peers {
-		v := r.cells[slices.Index(t.impls, p)]
-		switch {
-		case math.IsNaN(v):
-		case math.IsNaN(best),
-			higherIsBetter(unit) && v > best,
-			!higherIsBetter(unit) && v < best:
-			best = v
+// ratios returns, for one workload's metric, the median over rounds of the
+// reference's value divided by the best peer's value in the same round,
+// and likewise divided by the base's. A round counts only where both
+// values exist and the divisor is above 0; NaN when none does.
+func (t table) ratios(res *results, workload, unit string) (vsBest, vsBase float64) {
+	byRound := func(impl string) map[int]float64 { return roundValues(res.values[key{workload, impl, unit}]) }
+	peers := make([]map[int]float64, len(t.peers))
+	for i, p := range t.peers {
+		peers[i] = byRound(p)
+	}
+	var base map[int]float64
+	if t.base != "" {
+		base = byRound(t.base)
+	}
+	var toBest, toBase []float64
+	for rd, v := range byRound(t.ref) {
+		best := math.NaN()
+		for _, p := range peers {
+			pv, ok := p[rd]
+			switch {
+			case !ok:
+			case math.IsNaN(best),
+				higherIsBetter(unit) && pv > best,
+				!higherIsBetter(unit) && pv < best:
+				best = pv
+			}
+		}
+		if best > 0 { // false for NaN too
+			toBest = append(toBest, v/best)
+		}
+		if bv, ok := base[rd]; ok && bv > 0 {
+			toBase = append(toBase, v/bv)
 		}
 	}
-	if math.IsNaN(refV) || math.IsNaN(best) || best == 0 {
-		return math.NaN()
+	return median(toBest), median(toBase)
+}
+
+// roundValues returns one value per round: the median of the round's
+// values, should a round hold more than one. Values below 0 are left out:
+// they are the noise of a memory delta around 0, and a ratio with them
+// means nothing.
+func roundValues(ss []sample) map[int]float64 {
+	by := map[int][]float64{}
+	for _, s := range ss {
+		if s.v >= 0 {
+			by[s.round] = append(by[s.round], s.v)
+		}
 	}
-	return refV / best
+	out := make(map[int]float64, len(by))
+	for rd, vs := range by {
+		out[rd] = median(vs)
+	}
+	return out
+}
+
+// valuesOf returns the values of ss.
+func valuesOf(ss []sample) []float64 {
+	vs := make([]float64, len(ss))
+	for i, s := range ss {
+		vs[i] = s.v
+	}
+	return vs
 }
 
 // rowUnits picks and orders the units of one workload.
@@ -130,6 +177,9 @@ func (t table) render(w io.Writer) error {
 	if t.ref != "" {
 		header = append(header, t.ref+"/best")
 	}
+	if t.base != "" {
+		header = append(header, t.ref+"/"+t.base)
+	}
 	cells := [][]string{header}
 	for _, r := range t.rows {
 		line := []string{r.workload, r.unit}
@@ -142,7 +192,10 @@ func (t table) render(w io.Writer) error {
 			line = append(line, format(v))
 		}
 		if t.ref != "" {
-			line = append(line, formatRatio(r.ratio))
+			line = append(line, formatRatio(r.vsBest))
+		}
+		if t.base != "" {
+			line = append(line, formatRatio(r.vsBase))
 		}
 		cells = append(cells, line)
 	}
@@ -171,10 +224,13 @@ func (t table) render(w io.Writer) error {
 
 	fmt.Fprintf(&b, "\nCells are medians of %d run(s). MB/s: higher is better; every other metric: lower is better.\n", t.runs)
 	if t.ref != "" {
-		fmt.Fprintf(&b, "%s/best = %s ÷ the best of %s for that metric (\"-\" when undefined, e.g. a best of 0).\n",
+		fmt.Fprintf(&b, "%s/best = median over rounds of %s ÷ the best of %s in the same round (\"-\" when undefined, e.g. a best of 0).\n",
 			t.ref, t.ref, strings.Join(t.peers, ", "))
 	} else {
 		fmt.Fprintf(&b, "No ratio column: no results for the reference implementation.\n")
+	}
+	if t.base != "" {
+		fmt.Fprintf(&b, "%s/%s = median over rounds of %s ÷ %s in the same round.\n", t.ref, t.base, t.ref, t.base)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -89,22 +89,23 @@ func (s *Session) handle(h frame.Header) error {
 // handleStream acts on the header of a Data or WindowUpdate frame; its
 // flags are applied once its payload is in.
 func (s *Session) handleStream(h frame.Header) error {
-	s.mu.Lock()
-	st := s.streams[h.StreamID]
+	var st *Stream
 	if h.Flags&frame.FlagSYN != 0 {
-		if st != nil || h.StreamID&1 == 1 != (s.role == RoleServer) {
-			s.mu.Unlock()
-			return s.fail(frame.CodeProtocolError, errBadSYN)
-		}
+		ours := h.StreamID&1 == 1 == (s.role == RoleClient)
 		var why string
-		if st, why = s.acceptLocked(h.StreamID); st == nil {
-			s.mu.Unlock()
+		var err error
+		if st, why, err = s.tbl.admit(h.StreamID, ours, s.newStream); err != nil {
+			return s.fail(frame.CodeProtocolError, err)
+		}
+		if st == nil {
 			s.refuse(h.StreamID, why)
 			return nil
 		}
+		s.stats.accepted.Add(1)
+	} else {
+		st = s.tbl.get(h.StreamID)
 	}
 	if st == nil {
-		s.mu.Unlock()
 		// Data for a stream we do not know is refused; RST, ACK (an empty
 		// Data frame with ACK) or a WindowUpdate for one is ignored.
 		ackOnly := h.Length == 0 && h.Flags&frame.FlagACK != 0
@@ -113,11 +114,9 @@ func (s *Session) handleStream(h frame.Header) error {
 		}
 		return nil
 	}
-	if h.Flags&frame.FlagACK != 0 && !st.acked && st.opener() {
-		st.acked = true
-		s.ackedLocked()
+	if h.Flags&frame.FlagACK != 0 && st.opener() {
+		s.tbl.ack(st)
 	}
-	s.mu.Unlock()
 
 	s.in.st, s.in.flags = st, h.Flags
 	if h.Type == frame.TypeWindowUpdate {
@@ -143,33 +142,6 @@ func (s *Session) handleStream(h frame.Header) error {
 		s.in.deliver = true
 	}
 	return nil
-}
-
-// Why a peer's SYN is refused, as logged.
-const (
-	refusedGoAway  = "GoAway sent or received"
-	refusedStreams = "MaxStreams reached"
-	refusedBacklog = "AcceptBacklog full"
-)
-
-// acceptLocked registers a peer-opened stream and queues it for Accept, or
-// returns nil and why it must be refused.
-func (s *Session) acceptLocked(id uint32) (*Stream, string) {
-	switch {
-	case s.goAwaySent || s.goAwayRecv != nil:
-		return nil, refusedGoAway
-	case len(s.streams) >= s.cfg.MaxStreams:
-		return nil, refusedStreams
-	case len(s.backlog) >= s.cfg.AcceptBacklog:
-		return nil, refusedBacklog
-	}
-	st := newStream(s, id)
-	st.inBacklog = true
-	s.streams[id] = st
-	s.backlog = append(s.backlog, st)
-	notify(s.accepted)
-	s.stats.accepted.Add(1)
-	return st, ""
 }
 
 // refuse answers a peer's SYN with RST, counts it and logs why: at Warn
@@ -203,26 +175,4 @@ func (s *Session) applyFlags(st *Stream, flags frame.Flags) {
 // rst queues a reset for a stream id.
 func (s *Session) rst(id uint32) {
 	s.queueCtrl(frame.Header{Type: frame.TypeData, Flags: frame.FlagRST, StreamID: id})
-}
-
-// remoteGoAway handles the peer's GoAway: no new streams either way. A
-// Normal GoAway lets open streams finish (the peer closes the transport
-// when it is done); any other code ends the session now.
-func (s *Session) remoteGoAway(code frame.ErrorCode) {
-	err := &GoAwayError{Code: code, Remote: true}
-	s.mu.Lock()
-	if s.goAwayRecv == nil {
-		s.goAwayRecv = err
-	}
-	s.tableChangedLocked() // waiting openers now fail
-	idle := len(s.streams) == 0
-	s.mu.Unlock()
-	// A Normal GoAway lets open streams finish; with none left, or with
-	// any other code, the session is over.
-	switch {
-	case code != frame.CodeNormal:
-		s.end(err, nil)
-	case idle:
-		s.finish(err, nil, true) // streams that just finished may have data queued
-	}
 }

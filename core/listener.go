@@ -20,35 +20,3 @@ type sessionListener struct{ s *Session }
 func (l sessionListener) Accept() (net.Conn, error) { return l.s.Accept() }
 func (l sessionListener) Addr() net.Addr            { return l.s.Addr() }
 func (l sessionListener) Close() error              { l.s.stopAccepting(); return nil }
-
-// stopAccepting closes the Listener view; see Listener.
-func (s *Session) stopAccepting() {
-	s.mu.Lock()
-	if s.acceptClosed {
-		s.mu.Unlock()
-		return
-	}
-	s.acceptClosed = true
-	first := !s.goAwaySent
-	s.goAwaySent = true
-	unaccepted := s.backlog
-	s.backlog = nil
-	for _, st := range unaccepted {
-		st.inBacklog = false
-	}
-	s.tableChangedLocked()
-	s.mu.Unlock()
-	notify(s.accepted) // pending Accepts fail
-	if first {
-		s.tx.goAway()
-	}
-	for _, st := range unaccepted {
-		st.reset(true)
-	}
-	s.mu.Lock()
-	why := s.idleEndLocked()
-	s.mu.Unlock()
-	if why != nil {
-		s.finish(why, nil, true)
-	}
-}

@@ -40,9 +40,7 @@ func (s *Session) Stats() Stats {
 
 		KeepAliveTimeouts: s.stats.keepAliveTimeouts.Load(),
 	}
-	s.mu.Lock()
-	st.Streams = len(s.streams)
-	s.mu.Unlock()
+	st.Streams = s.tbl.count()
 	st.SendQueued = s.tx.queuedBytes()
 	return st
 }

@@ -19,7 +19,7 @@ type Stream struct {
 	// Ownership: the receive half (ring consumer side, flow) belongs to
 	// the reader under readMu; the ring's producer side to the session's
 	// inbound dispatcher; tx to the session's send queue; acked and
-	// inBacklog to sess.mu; state, credit and the deadlines are safe for
+	// inBacklog to sess.tbl; state, credit and the deadlines are safe for
 	// concurrent use.
 	id    uint32
 	sess  *Session
@@ -37,8 +37,8 @@ type Stream struct {
 	tx      txState    // queued frames and credit, owned by sess.tx
 	ww      waiter     // where Write blocks
 
-	acked     bool // the peer acknowledged our SYN (streams we opened); sess.mu
-	inBacklog bool // in sess.backlog, not accepted yet; sess.mu
+	acked     bool // the peer acknowledged our SYN (streams we opened)
+	inBacklog bool // in the accept backlog, not accepted yet
 
 	// lingering resets the stream if the peer's FIN does not follow our
 	// Close within StreamCloseTimeout; stopped when the stream leaves.

@@ -208,9 +208,11 @@ func (q *sendQueue) output(dst [][]byte) [][]byte {
 }
 
 // written releases the last batch and returns the ping requests it held,
-// the bytes written (0 if err), and whether nothing is queued, due or in
-// flight any more.
-func (q *sendQueue) written(err error) (pings []uint32, n int, idle bool) {
+// the bytes written (0 if err), and whether the session has ended with
+// nothing queued, due or in flight any more, so that the driver may close:
+// decided under the lock, so that data a stream queues just before the end
+// is never cut off.
+func (q *sendQueue) written(err error) (pings []uint32, n int, drained bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.ctrlOut != nil {
@@ -230,7 +232,7 @@ func (q *sendQueue) written(err error) (pings []uint32, n int, idle bool) {
 		pings = append(pings, q.pingsOut...)
 		q.pingsOut = q.pingsOut[:0]
 	}
-	return pings, n, q.idleLocked()
+	return pings, n, q.ended && q.idleLocked()
 }
 
 // idle reports whether nothing is queued, due or in flight: once the

@@ -199,7 +199,7 @@ func (s *Session) queueCtrl(h frame.Header) {
 
 // written releases the last batch, or ends the session if writing failed.
 func (s *Session) written(err error) {
-	pings, n, idle := s.tx.written(err)
+	pings, n, drained := s.tx.written(err)
 	s.stats.bytesOut.Add(uint64(n))
 	if len(pings) > 0 {
 		s.pingsWritten(pings)
@@ -208,7 +208,7 @@ func (s *Session) written(err error) {
 		s.writeFailed(err)
 		return
 	}
-	if idle && s.IsClosed() {
+	if drained {
 		s.closeDriver()
 	}
 }

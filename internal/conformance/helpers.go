@@ -131,8 +131,8 @@ func expectEOF(t testing.TB, st *core.Stream) {
 	}
 }
 
-// drain reads st until an error or opTimeout and returns that error.
-func drain(st *core.Stream) error {
+// readToEnd reads st until an error or opTimeout and returns that error.
+func readToEnd(st *core.Stream) error {
 	st.SetReadDeadline(time.Now().Add(opTimeout))
 	_, err := io.Copy(io.Discard, st)
 	if err == nil {
@@ -145,7 +145,7 @@ func drain(st *core.Stream) error {
 // matches net.ErrClosed and is not a clean io.EOF.
 func expectCutOff(t testing.TB, st *core.Stream) {
 	t.Helper()
-	err := drain(st)
+	err := readToEnd(st)
 	if err == io.EOF || !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("stream %d cut off by the session's end: read error %v; want one matching net.ErrClosed, not io.EOF", st.ID(), err)
 	}
@@ -157,7 +157,7 @@ func expectCutOff(t testing.TB, st *core.Stream) {
 // came first.
 func expectCutOffByPeer(t testing.TB, st *core.Stream) {
 	t.Helper()
-	err := drain(st)
+	err := readToEnd(st)
 	if err == io.EOF || !errors.Is(err, net.ErrClosed) && !errors.Is(err, core.ErrStreamReset) {
 		t.Fatalf("stream %d of a peer that closed: read error %v; want core.ErrStreamReset or net.ErrClosed, not io.EOF", st.ID(), err)
 	}

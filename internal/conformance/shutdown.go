@@ -51,7 +51,7 @@ func testShutdown(t *testing.T, mk PairMaker) {
 				expectErr(t, err, net.ErrClosed, "client OpenStream after the peer's GoAway")
 				break
 			}
-			if err := drain(st); !errors.Is(err, core.ErrStreamReset) {
+			if err := readToEnd(st); !errors.Is(err, core.ErrStreamReset) {
 				t.Fatalf("stream %d opened during the peer's Shutdown: read error %v; want a reset (refused)", st.ID(), err)
 			}
 			if time.Now().After(deadline) {

@@ -59,7 +59,7 @@ func (c *Client) Dial(ctx context.Context, addr string) (*core.Session, error) {
 		}
 		return nil, err
 	}
-	s, err := c.lp.enroll(nc, &conn{hub: c.lp.hub})
+	s, err := c.lp.enroll(nc, &loopDriver{handler: c.lp.handler})
 	if err != nil {
 		return nil, fmt.Errorf("evloop: dial %s: %w", addr, err)
 	}
@@ -67,7 +67,7 @@ func (c *Client) Dial(ctx context.Context, addr string) (*core.Session, error) {
 }
 
 // NumSessions returns the number of sessions whose connection is open.
-func (c *Client) NumSessions() int { return c.lp.hub.live() }
+func (c *Client) NumSessions() int { return c.lp.handler.live() }
 
 // Close makes Dial fail from now on, aborts dials under way, closes every
 // session of the Client (each sends GoAway and gets up to its WriteTimeout

@@ -37,7 +37,7 @@ func TestFeedSplits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := &conn{eng: eng}
+		d := &loopDriver{eng: eng}
 		for off := 0; off < len(wire); off += piece {
 			d.feed(wire[off:min(off+piece, len(wire))])
 			if d.inDead {

@@ -15,7 +15,7 @@ const maxDiscard = 1 << 20
 // retained. After an Input error the engine is ending the session and will
 // close the driver; what arrives until then is discarded, up to maxDiscard
 // bytes.
-func (d *conn) feed(p []byte) {
+func (d *loopDriver) feed(p []byte) {
 	if d.carryN > 0 {
 		// Complete the header first. With fewer than HeaderSize bytes
 		// Input consumes nothing; with a whole header it consumes exactly

@@ -69,7 +69,7 @@ func (l *Listener) acceptLoop() {
 				return
 			}
 			delay = min(max(2*delay, minAcceptDelay), maxAcceptDelay)
-			l.lp.hub.set.log.Warn("evloop: accept failed; retrying", "err", err, "in", delay)
+			l.lp.handler.set.log.Warn("evloop: accept failed; retrying", "err", err, "in", delay)
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
@@ -86,8 +86,8 @@ func (l *Listener) acceptLoop() {
 		}
 		// OnOpen queues the session for Accept, or refuses the connection
 		// (and logs why) when the backlog is full.
-		if _, err := l.lp.enroll(nc, &conn{hub: l.lp.hub}); err != nil && !errors.Is(err, errNotRegistered) {
-			l.lp.hub.set.log.Warn("evloop: connection not served", "err", err)
+		if _, err := l.lp.enroll(nc, &loopDriver{handler: l.lp.handler}); err != nil && !errors.Is(err, errNotRegistered) {
+			l.lp.handler.set.log.Warn("evloop: connection not served", "err", err)
 		}
 		l.lp.leave()
 	}
@@ -108,7 +108,7 @@ func (l *Listener) AcceptSession(ctx context.Context) (*core.Session, error) {
 	default:
 	}
 	select {
-	case s := <-l.lp.hub.accepts:
+	case s := <-l.lp.handler.accepts:
 		return s, nil
 	case <-l.closing:
 		return nil, ErrClosed
@@ -122,7 +122,7 @@ func (l *Listener) Addr() net.Addr { return l.nl.Addr() }
 
 // NumSessions returns the number of sessions whose connection is open,
 // accepted or not.
-func (l *Listener) NumSessions() int { return l.lp.hub.live() }
+func (l *Listener) NumSessions() int { return l.lp.handler.live() }
 
 // Close stops accepting, closes every session it made (each sends GoAway
 // and gets up to its WriteTimeout to flush), stops the event loops and

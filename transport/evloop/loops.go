@@ -28,11 +28,11 @@ var errNotRegistered = errors.New("evloop: the event loop refused the connection
 // close first waits for every enrolment under way, then closes the
 // sessions, and only then stops the loops.
 //
-// Ownership: hub and cli are fixed; mu guards closed and the Add side of
+// Ownership: handler and cli are fixed; mu guards closed and the Add side of
 // enrolling.
 type loops struct {
-	hub *hub
-	cli *gnet.Client
+	handler *loopHandler
+	cli     *gnet.Client
 
 	mu        sync.Mutex
 	closed    bool
@@ -43,7 +43,7 @@ type loops struct {
 
 // startLoops starts the event loops of a Listener (role server) or Client.
 func startLoops(set *settings, role core.Role) (*loops, error) {
-	h := newHub(set, role)
+	h := newLoopHandler(set, role)
 	cli, err := gnet.NewClient(h, set.gnetOptions()...)
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func startLoops(set *settings, role core.Role) (*loops, error) {
 	if err := cli.Start(); err != nil {
 		return nil, err
 	}
-	return &loops{hub: h, cli: cli}, nil
+	return &loops{handler: h, cli: cli}, nil
 }
 
 // enter admits one enrolment, or reports false once closing has begun.
@@ -71,7 +71,7 @@ func (l *loops) leave() { l.enrolling.Done() }
 // enroll hands nc to an event loop, where OnOpen makes it a session with
 // driver d, and returns that session. gnet takes over a duplicate of the
 // socket and closes nc, whatever happens. The caller holds an enter.
-func (l *loops) enroll(nc net.Conn, d *conn) (*core.Session, error) {
+func (l *loops) enroll(nc net.Conn, d *loopDriver) (*core.Session, error) {
 	if _, err := l.cli.EnrollContext(nc, d); err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (l *loops) enroll(nc net.Conn, d *conn) (*core.Session, error) {
 }
 
 // close refuses new enrolments, waits for those under way, closes every
-// session (see hub.shutdown) and stops the event loops, returning once
+// session (see loopHandler.shutdown) and stops the event loops, returning once
 // they have exited. It is idempotent.
 func (l *loops) close() error {
 	l.once.Do(func() {
@@ -92,7 +92,7 @@ func (l *loops) close() error {
 		l.closed = true
 		l.mu.Unlock()
 		l.enrolling.Wait()
-		l.hub.shutdown()
+		l.handler.shutdown()
 		l.stopErr = l.cli.Stop()
 	})
 	return l.stopErr

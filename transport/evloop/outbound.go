@@ -39,7 +39,7 @@ var errPeerNotReading = errors.New("evloop: peer stopped reading: outbound queue
 // pump writes what the session has queued; once the session has asked for
 // its transport to close, it drains gnet's queue and closes. It runs on the
 // event loop.
-func (d *conn) pump(c gnet.Conn) gnet.Action {
+func (d *loopDriver) pump(c gnet.Conn) gnet.Action {
 	closing := d.closeReq.Load()
 	if !d.abort {
 		paused, ok := d.flush(c, closing)
@@ -61,7 +61,7 @@ func (d *conn) pump(c gnet.Conn) gnet.Action {
 		d.stallAt = time.Time{}
 	}
 	if closing {
-		return d.drain(c)
+		return d.closeGracefully(c)
 	}
 	return gnet.None
 }
@@ -69,11 +69,11 @@ func (d *conn) pump(c gnet.Conn) gnet.Action {
 // flush hands gnet Output batches until the session has nothing more or,
 // unless force is set, gnet's queue is at its bound (paused). ok is false
 // if a write failed: gnet has then closed the connection.
-func (d *conn) flush(c gnet.Conn, force bool) (paused, ok bool) {
-	vec := d.hub.getVec()
-	defer d.hub.putVec(vec)
+func (d *loopDriver) flush(c gnet.Conn, force bool) (paused, ok bool) {
+	vec := d.handler.getVec()
+	defer d.handler.putVec(vec)
 	for {
-		if !force && c.OutboundBuffered() >= d.hub.set.maxOutbound {
+		if !force && c.OutboundBuffered() >= d.handler.set.maxOutbound {
 			return true, true
 		}
 		*vec = d.eng.Output((*vec)[:0])
@@ -90,7 +90,7 @@ func (d *conn) flush(c gnet.Conn, force bool) (paused, ok bool) {
 }
 
 // writev writes one batch in order, in slices of at most maxIov buffers.
-func (d *conn) writev(c gnet.Conn, bufs [][]byte) error {
+func (d *loopDriver) writev(c gnet.Conn, bufs [][]byte) error {
 	for len(bufs) > 0 {
 		n := min(len(bufs), maxIov)
 		m, err := c.Writev(bufs[:n])
@@ -110,7 +110,7 @@ func (d *conn) writev(c gnet.Conn, bufs [][]byte) error {
 // to free that much, so without push its progress would not show in
 // gnet's queue. push reports false if the write failed: gnet has then
 // closed c.
-func (d *conn) push(c gnet.Conn) bool {
+func (d *loopDriver) push(c gnet.Conn) bool {
 	_ = c.Flush() // nil even when gnet closed c: ask the connection instead
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -121,7 +121,7 @@ func (d *conn) push(c gnet.Conn) bool {
 // session's WriteTimeout; call it after push, so that every byte the peer
 // has taken shows as the queue shrinking. It also sets the next poll's
 // delay.
-func (d *conn) stalled(c gnet.Conn) bool {
+func (d *loopDriver) stalled(c gnet.Conn) bool {
 	now := time.Now()
 	out := c.OutboundBuffered()
 	moved := out < d.lastOut+d.pushed // the socket took some bytes
@@ -133,23 +133,23 @@ func (d *conn) stalled(c gnet.Conn) bool {
 	default:
 		d.pollGap = min(2*d.pollGap, maxPollGap)
 	}
-	return now.Sub(d.stallAt) >= d.hub.set.sess.WriteTimeout
+	return now.Sub(d.stallAt) >= d.handler.set.sess.WriteTimeout
 }
 
-// drain finishes a closing connection: once gnet's queue is empty it
+// closeGracefully finishes a closing connection: once gnet's queue is empty it
 // half-closes the socket, so that the peer reads everything up to our
 // GoAway and then end-of-stream, and waits for the peer to close its side
 // (what still arrives is discarded), then closes. Closing at once instead
 // would make the kernel reset the connection if more bytes arrive, and a
 // reset can destroy data the peer has received but not yet read. Both
 // waits together are bounded by the session's WriteTimeout.
-func (d *conn) drain(c gnet.Conn) gnet.Action {
+func (d *loopDriver) closeGracefully(c gnet.Conn) gnet.Action {
 	if d.abort {
 		return gnet.Close
 	}
 	now := time.Now()
 	if d.drainBy.IsZero() {
-		d.drainBy = now.Add(d.hub.set.sess.WriteTimeout)
+		d.drainBy = now.Add(d.handler.set.sess.WriteTimeout)
 		d.pollGap = minPollGap
 	}
 	left := d.drainBy.Sub(now)
@@ -177,7 +177,7 @@ func (d *conn) drain(c gnet.Conn) gnet.Action {
 }
 
 // schedulePoll calls the event loop back for this connection after gap.
-func (d *conn) schedulePoll(gap time.Duration) {
+func (d *loopDriver) schedulePoll(gap time.Duration) {
 	if d.poll == nil {
 		d.poll = time.AfterFunc(gap, d.toLoop)
 		return

@@ -75,7 +75,7 @@ func (st *settings) listen(pc net.PacketConn) (*ConnListener, error) {
 		return nil, err
 	}
 	// ServeConn leaves pc to us: Close closes it before kcp-go's listener,
-	// which drain relies on.
+	// which closeQueued relies on.
 	kl, err := kcp.ServeConn(st.block, st.DataShards, st.ParityShards, pc)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (l *ConnListener) pump() {
 	defer close(l.pumpDone)
 	sawErr := l.deliver()
 	close(l.stopped)
-	l.drain(sawErr)
+	l.closeQueued(sawErr)
 }
 
 // deliver hands connections to Accept, closing ghosts, and sets l.err when
@@ -172,19 +172,19 @@ func (l *ConnListener) deliver() (sawErr bool) {
 	}
 }
 
-// drainMisses is how many accept errors in a row drain takes as proof
+// drainMisses is how many accept errors in a row closeQueued takes as proof
 // that kcp-go's backlog is empty.
 const drainMisses = 64
 
-// drain closes the connections left in kcp-go's accept backlog once the
+// closeQueued closes the connections left in kcp-go's accept backlog once the
 // socket is closed. kcp-go creates connections only from its reading
 // goroutine, which reports the socket's error through AcceptKCP when it
-// stops (kcp-go's own close, the only other error, comes after drain); after
+// stops (kcp-go's own close, the only other error, comes after closeQueued); after
 // that first error the backlog can only shrink. AcceptKCP
 // picks at random among a queued connection and the error, so while one is
 // queued an error comes back half the time: drainMisses errors in a row
 // leave one behind with probability 2^-63.
-func (l *ConnListener) drain(sawErr bool) {
+func (l *ConnListener) closeQueued(sawErr bool) {
 	misses := 0
 	if sawErr {
 		misses = 1

@@ -9,9 +9,9 @@ import (
 	"github.com/netmux/netmux/core/frame"
 )
 
-// connDriver is the goroutine driver: one reader and one writer goroutine
+// goroutineDriver is the goroutine driver: one reader and one writer goroutine
 // per session over any io.ReadWriteCloser, nothing per stream.
-type connDriver struct {
+type goroutineDriver struct {
 	conn io.ReadWriteCloser
 	eng  *Engine
 	wake chan struct{} // 1-buffered: output pending
@@ -41,7 +41,7 @@ func runConn(conn io.ReadWriteCloser, role Role, cfg *Config) (*Session, error) 
 	if conn == nil {
 		return nil, ErrNilTransport
 	}
-	d := &connDriver{conn: conn, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	d := &goroutineDriver{conn: conn, wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	switch c := conn.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		// net.Buffers uses writev on these.
@@ -67,7 +67,7 @@ func runConn(conn io.ReadWriteCloser, role Role, cfg *Config) (*Session, error) 
 }
 
 // Wake implements Driver.
-func (d *connDriver) Wake() {
+func (d *goroutineDriver) Wake() {
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -76,7 +76,7 @@ func (d *connDriver) Wake() {
 
 // Close implements Driver: it closes the connection, which ends both
 // goroutines.
-func (d *connDriver) Close() error {
+func (d *goroutineDriver) Close() error {
 	var err error
 	d.once.Do(func() {
 		close(d.quit)
@@ -86,7 +86,7 @@ func (d *connDriver) Close() error {
 }
 
 // LocalAddr implements Addresser when the connection has addresses.
-func (d *connDriver) LocalAddr() net.Addr {
+func (d *goroutineDriver) LocalAddr() net.Addr {
 	if a, ok := d.conn.(Addresser); ok {
 		return a.LocalAddr()
 	}
@@ -94,14 +94,14 @@ func (d *connDriver) LocalAddr() net.Addr {
 }
 
 // RemoteAddr implements Addresser when the connection has addresses.
-func (d *connDriver) RemoteAddr() net.Addr {
+func (d *goroutineDriver) RemoteAddr() net.Addr {
 	if a, ok := d.conn.(Addresser); ok {
 		return a.RemoteAddr()
 	}
 	return muxAddr{}
 }
 
-func (d *connDriver) readLoop() {
+func (d *goroutineDriver) readLoop() {
 	buf := d.small[:]
 	var large *bufpool.Large
 	have := 0
@@ -112,7 +112,7 @@ func (d *connDriver) readLoop() {
 		if n > 0 {
 			used, ierr := d.eng.Input(buf[:have])
 			if ierr != nil {
-				d.drain(buf)
+				d.discardUntilClosed(buf)
 				break
 			}
 			have = copy(buf, buf[used:have]) // at most a partial header
@@ -140,12 +140,12 @@ func (d *connDriver) readLoop() {
 	}
 }
 
-// drain reads and drops whatever the peer still sends once the session has
+// discardUntilClosed reads and drops whatever the peer still sends once the session has
 // ended, until the engine closes the connection. A peer blocked writing to
 // us (a synchronous pipe, a full socket) could otherwise not take our
 // final GoAway, and closing a TCP socket with unread data resets it, which
 // may destroy that GoAway in the peer's receive buffer.
-func (d *connDriver) drain(buf []byte) {
+func (d *goroutineDriver) discardUntilClosed(buf []byte) {
 	for {
 		if _, err := d.conn.Read(buf); err != nil {
 			return
@@ -153,7 +153,7 @@ func (d *connDriver) drain(buf []byte) {
 	}
 }
 
-func (d *connDriver) writeLoop() {
+func (d *goroutineDriver) writeLoop() {
 	for {
 		select {
 		case <-d.wake:
@@ -178,7 +178,7 @@ func (d *connDriver) writeLoop() {
 // write writes one batch: vectored where the transport supports it, else
 // copied into one buffer so that each batch is a single Write (one TLS
 // record run, one pipe hand-off).
-func (d *connDriver) write(bufs [][]byte) error {
+func (d *goroutineDriver) write(bufs [][]byte) error {
 	if d.vecW != nil {
 		_, err := d.vecW(bufs)
 		return err

@@ -13,16 +13,16 @@ import (
 	"github.com/netmux/netmux/core/frame"
 )
 
-// conn is the event-loop driver of one session: a core.Driver over one
+// loopDriver is the event-loop driver of one session: a core.Driver over one
 // gnet connection. No goroutine belongs to it; everything it does runs on
 // the connection's event loop, in OnOpen, OnTraffic and OnClose.
 //
-// Ownership: hub, gc, eng, laddr and raddr are set before the connection
+// Ownership: handler, gc, eng, laddr and raddr are set before the connection
 // sees any traffic (in OnOpen) and never change; mu guards closed and
 // serialises what other goroutines hand to the loop; closeReq is atomic;
 // every other field belongs to the event loop.
-type conn struct {
-	hub          *hub
+type loopDriver struct {
+	handler      *loopHandler
 	gc           gnet.Conn
 	eng          *core.Engine
 	laddr, raddr net.Addr
@@ -56,7 +56,7 @@ var errLoopClosed = errors.New("evloop: connection closed by its event loop")
 // never blocks. While the loop is feeding the session (a ping to answer, a
 // window update to send), the flush that follows the feeding serves the
 // wake-up: no task is queued for the loop.
-func (d *conn) Wake() {
+func (d *loopDriver) Wake() {
 	if !d.feeding.Load() {
 		d.toLoop()
 	}
@@ -66,7 +66,7 @@ func (d *conn) Wake() {
 // frames still queued are written, and the connection is closed once gnet's
 // outbound queue has drained and the peer has closed its side, or after the
 // session's WriteTimeout (see drain).
-func (d *conn) Close() error {
+func (d *loopDriver) Close() error {
 	if d.closeReq.CompareAndSwap(false, true) {
 		d.toLoop()
 	}
@@ -74,15 +74,15 @@ func (d *conn) Close() error {
 }
 
 // LocalAddr implements core.Addresser.
-func (d *conn) LocalAddr() net.Addr { return d.laddr }
+func (d *loopDriver) LocalAddr() net.Addr { return d.laddr }
 
 // RemoteAddr implements core.Addresser.
-func (d *conn) RemoteAddr() net.Addr { return d.raddr }
+func (d *loopDriver) RemoteAddr() net.Addr { return d.raddr }
 
 // toLoop makes the event loop run OnTraffic for this connection soon. Once
 // the connection is closed it does nothing: its loop may have stopped, and
 // gnet must not be handed tasks for a loop whose poller is closed.
-func (d *conn) toLoop() {
+func (d *loopDriver) toLoop() {
 	d.mu.Lock()
 	if !d.closed {
 		// Wake only fails if the loop's wake-up descriptor does, and then
@@ -93,7 +93,7 @@ func (d *conn) toLoop() {
 }
 
 // opened is called on the event loop when gnet has set up c for d.
-func (d *conn) opened(c gnet.Conn) {
+func (d *loopDriver) opened(c gnet.Conn) {
 	d.gc = c
 	d.laddr = c.LocalAddr()
 	d.raddr = c.RemoteAddr()
@@ -102,7 +102,7 @@ func (d *conn) opened(c gnet.Conn) {
 // traffic runs on the event loop whenever bytes arrived or Wake, Close or
 // the poll timer asked for it: it feeds what arrived to the session, then
 // writes what the session has queued.
-func (d *conn) traffic(c gnet.Conn) gnet.Action {
+func (d *loopDriver) traffic(c gnet.Conn) gnet.Action {
 	if buf, _ := c.Peek(-1); len(buf) > 0 {
 		if d.inDead {
 			d.discarded += len(buf)
@@ -128,7 +128,7 @@ func (d *conn) traffic(c gnet.Conn) gnet.Action {
 
 // ended is called on the event loop when gnet has closed the connection,
 // whoever asked; err is why (nil if this side closed it).
-func (d *conn) ended(err error) {
+func (d *loopDriver) ended(err error) {
 	d.mu.Lock()
 	d.closed = true
 	d.mu.Unlock()

@@ -9,32 +9,32 @@ import (
 	"github.com/netmux/netmux/core"
 )
 
-// hub is the gnet event handler shared by every connection of one Listener
+// loopHandler is the gnet event handler shared by every connection of one Listener
 // or Client: it turns each connection into a session, routes gnet's events
 // to the connection's driver, and keeps the set of live connections so that
 // closing the Listener or Client closes every session.
 //
 // Ownership: set, role and accepts are fixed at construction; mu guards
 // conns, closing and the closing of gone; vecs is a pool.
-type hub struct {
+type loopHandler struct {
 	gnet.BuiltinEventEngine
 	set     *settings
 	role    core.Role
 	accepts chan *core.Session // server: sessions for Accept
 
 	mu      sync.Mutex
-	conns   map[*conn]struct{}
+	conns   map[*loopDriver]struct{}
 	closing bool
 	gone    chan struct{} // closed once closing and conns is empty
 
 	vecs sync.Pool // *[][]byte scratch for Output batches
 }
 
-func newHub(set *settings, role core.Role) *hub {
-	h := &hub{
+func newLoopHandler(set *settings, role core.Role) *loopHandler {
+	h := &loopHandler{
 		set:   set,
 		role:  role,
-		conns: make(map[*conn]struct{}),
+		conns: make(map[*loopDriver]struct{}),
 		gone:  make(chan struct{}),
 		vecs:  sync.Pool{New: func() any { return new([][]byte) }},
 	}
@@ -45,13 +45,13 @@ func newHub(set *settings, role core.Role) *hub {
 }
 
 // OnOpen implements gnet.EventHandler: the connection becomes a session, or
-// is closed at once if the hub is closing or (server) the accept backlog is
+// is closed at once if the handler is closing or (server) the accept backlog is
 // full. A dialled connection arrives with its driver as context; an
 // accepted one gets a new driver.
-func (h *hub) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	d, _ := c.Context().(*conn)
+func (h *loopHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	d, _ := c.Context().(*loopDriver)
 	if d == nil {
-		d = &conn{hub: h}
+		d = &loopDriver{handler: h}
 	}
 	d.opened(c)
 	h.mu.Lock()
@@ -77,8 +77,8 @@ func (h *hub) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 }
 
 // OnTraffic implements gnet.EventHandler.
-func (h *hub) OnTraffic(c gnet.Conn) gnet.Action {
-	d, _ := c.Context().(*conn)
+func (h *loopHandler) OnTraffic(c gnet.Conn) gnet.Action {
+	d, _ := c.Context().(*loopDriver)
 	if d == nil {
 		c.Discard(-1)
 		return gnet.Close
@@ -87,8 +87,8 @@ func (h *hub) OnTraffic(c gnet.Conn) gnet.Action {
 }
 
 // OnClose implements gnet.EventHandler.
-func (h *hub) OnClose(c gnet.Conn, err error) gnet.Action {
-	d, _ := c.Context().(*conn)
+func (h *loopHandler) OnClose(c gnet.Conn, err error) gnet.Action {
+	d, _ := c.Context().(*loopDriver)
 	if d == nil {
 		return gnet.None
 	}
@@ -104,10 +104,10 @@ func (h *hub) OnClose(c gnet.Conn, err error) gnet.Action {
 }
 
 // shutdown refuses new connections, closes every session (each sends its
-// GoAway and drains, see conn.Close) and waits until every connection is
+// GoAway and drains, see loopDriver.Close) and waits until every connection is
 // closed or, past twice the session WriteTimeout, gives up waiting: the
 // caller stops the gnet engine next, which closes whatever is left.
-func (h *hub) shutdown() {
+func (h *loopHandler) shutdown() {
 	h.mu.Lock()
 	if h.closing {
 		h.mu.Unlock()
@@ -135,11 +135,11 @@ func (h *hub) shutdown() {
 }
 
 // live returns the number of open connections.
-func (h *hub) live() int {
+func (h *loopHandler) live() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.conns)
 }
 
-func (h *hub) getVec() *[][]byte  { return h.vecs.Get().(*[][]byte) }
-func (h *hub) putVec(v *[][]byte) { *v = (*v)[:0]; h.vecs.Put(v) }
+func (h *loopHandler) getVec() *[][]byte  { return h.vecs.Get().(*[][]byte) }
+func (h *loopHandler) putVec(v *[][]byte) { *v = (*v)[:0]; h.vecs.Put(v) }

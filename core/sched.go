@@ -160,7 +160,10 @@ func (s *Session) written(err error) {
 	s.inflightLen = 0
 	pings := s.pingsOut
 	s.pingsOut = s.pingsOut[:0]
-	idle := s.outputIdleLocked()
+	// Ended and idle are read together: read after the unlock, "ended"
+	// could pair with a stale "idle" while a Shutdown that finished
+	// meanwhile still has its streams' last data and FINs queued.
+	closeNow := s.outputIdleLocked() && s.IsClosed()
 	s.sendMu.Unlock()
 	if len(pings) > 0 {
 		s.pingsWritten(pings)
@@ -169,7 +172,7 @@ func (s *Session) written(err error) {
 		s.writeFailed(err)
 		return
 	}
-	if idle && s.IsClosed() {
+	if closeNow {
 		s.closeDriver()
 	}
 }

@@ -1,6 +1,6 @@
 module github.com/netmux/netmux
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/hashicorp/yamux v0.1.2
@@ -11,8 +11,8 @@ require (
 	github.com/xtaci/lossyconn v1.1.0
 	github.com/xtaci/smux v1.5.58
 	go.uber.org/goleak v1.3.0
-	golang.org/x/net v0.62.0
-	golang.org/x/sys v0.49.0
+	golang.org/x/net v0.58.0
+	golang.org/x/sys v0.47.0
 )
 
 require (
@@ -24,7 +24,7 @@ require (
 	github.com/tjfoc/gmsm v1.4.1 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )

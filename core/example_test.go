@@ -14,26 +14,15 @@ import (
 	"github.com/netmux/netmux/core"
 )
 
-// pipeSessions returns a client and a server session over the two ends of
-// an in-memory pipe; a TCP or TLS connection works the same way.
-func pipeSessions() (client, server *core.Session) {
-	c1, c2 := net.Pipe()
-	client, err := core.Client(c1, nil) // nil: core.DefaultConfig()
-	if err != nil {
-		log.Fatal(err)
-	}
-	server, err = core.Server(c2, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	return client, server
-}
-
 // One side opens a stream, the other accepts it; each stream is a net.Conn.
 // Half-closing with CloseWrite lets the peer read to io.EOF while the reply
 // still comes back.
 func ExampleSession_OpenStream() {
-	client, server := pipeSessions()
+	// Any connection works: TCP, TLS, a unix socket; here an in-memory pipe.
+	// With a nil (default) config, Client and Server cannot fail.
+	c1, c2 := net.Pipe()
+	client, _ := core.Client(c1, nil)
+	server, _ := core.Server(c2, nil)
 	defer client.Close()
 	defer server.Close()
 
@@ -73,7 +62,9 @@ func ExampleSession_OpenStream() {
 // A Session is a net.Listener, so net/http serves the streams the peer
 // opens; the client side dials by opening a stream.
 func Example_httpServe() {
-	client, server := pipeSessions()
+	c1, c2 := net.Pipe()
+	client, _ := core.Client(c1, nil)
+	server, _ := core.Server(c2, nil)
 	defer server.Close()
 
 	mux := http.NewServeMux()
@@ -121,7 +112,9 @@ func Example_httpServe() {
 // both ways, lets the open ones finish and then closes. The peer's session
 // ends with a *core.GoAwayError carrying core.CodeNormal.
 func ExampleSession_Shutdown() {
-	client, server := pipeSessions()
+	c1, c2 := net.Pipe()
+	client, _ := core.Client(c1, nil)
+	server, _ := core.Server(c2, nil)
 	defer client.Close()
 
 	// A request in flight when the server starts shutting down.

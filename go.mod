@@ -1,6 +1,6 @@
 module github.com/netmux/netmux
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/panjf2000/gnet/v2 v2.9.7
@@ -8,8 +8,8 @@ require (
 	github.com/xtaci/kcp-go/v5 v5.6.24
 	github.com/xtaci/lossyconn v1.1.0
 	go.uber.org/goleak v1.3.0
-	golang.org/x/net v0.62.0
-	golang.org/x/sys v0.49.0
+	golang.org/x/net v0.58.0
+	golang.org/x/sys v0.47.0
 )
 
 require (
@@ -20,7 +20,7 @@ require (
 	github.com/tjfoc/gmsm v1.4.1 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )

@@ -1,6 +1,6 @@
 module github.com/netmux/netmux/bench
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/hashicorp/yamux v0.1.2
@@ -22,10 +22,10 @@ require (
 	github.com/xtaci/kcp-go/v5 v5.6.24 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/crypto v0.55.0 // indirect
+	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )
 

@@ -33,11 +33,33 @@ var (
 	ErrNilTransport = errors.New("netmux: nil transport")
 )
 
-// GoAwayError is why a session stopped: a GoAway sent (Remote false) or
-// received (Remote true). While the session drains after a Normal GoAway it
-// is also what OpenStream returns. errors.Is(err, net.ErrClosed) holds.
+// ErrorCode is the code a GoAway frame carries. It is frame.ErrorCode under
+// a second name, so callers compare codes without importing core/frame.
+type ErrorCode = frame.ErrorCode
+
+// GoAway error codes (net-mux v1). A code outside this list is kept as it
+// arrived, not rejected.
+const (
+	CodeNormal           = frame.CodeNormal           // a normal end, or a graceful drain
+	CodeProtocolError    = frame.CodeProtocolError    // a malformed or forbidden frame
+	CodeInternalError    = frame.CodeInternalError    // the sender failed internally
+	CodeFlowControlError = frame.CodeFlowControlError // a peer overran its receive window
+	CodeStreamLimit      = frame.CodeStreamLimit      // too many streams
+	CodeInvalidVersion   = frame.CodeInvalidVersion   // a frame's version byte was not 1
+	CodeTimeout          = frame.CodeTimeout          // keepalive: the peer went silent
+)
+
+// GoAwayError is why a session stopped: a GoAway sent or received. While
+// the session drains after a Normal GoAway it is also what OpenStream
+// returns. errors.Is(err, net.ErrClosed) holds; test the code with
+//
+//	var ga *core.GoAwayError
+//	if errors.As(err, &ga) && ga.Code == core.CodeNormal { ... }
 type GoAwayError struct {
-	Code   frame.ErrorCode
+	// Code is the GoAway's error code: CodeNormal for a deliberate end,
+	// another code for a failure.
+	Code ErrorCode
+	// Remote is true if the peer sent the GoAway, false if this side did.
 	Remote bool
 	// Cause is the local reason a GoAway was sent, e.g. a *frame.Error for
 	// a malformed frame; nil otherwise.

@@ -226,15 +226,12 @@ func (s *Session) transportClosed(err error) {
 	s.closeDriver()
 }
 
-// writeFailed handles a failed write. If the peer had said GoAway, it has
-// most likely sent everything and closed: what the reader still holds or is
-// about to read must be delivered, so the reader ends the session at EOF
-// (or WriteTimeout does). Otherwise the transport is broken: end now.
+// writeFailed handles a failed write. The transport is broken or the peer
+// closed it, but the reader may not have processed all the peer sent
+// before that (its last data and FIN, its GoAway): the reader ends the
+// session when it reaches the transport's end, and WriteTimeout bounds the
+// wait for a reader that never does.
 func (s *Session) writeFailed(err error) {
-	if s.tbl.goAwayReceived() == nil {
-		s.transportClosed(err)
-		return
-	}
 	time.AfterFunc(s.cfg.WriteTimeout, func() { s.transportClosed(err) })
 }
 

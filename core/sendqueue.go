@@ -59,6 +59,7 @@ type sendQueue struct {
 	synQueued   int         // our streams whose SYN is queued, not yet handed out
 	goAwayDue   bool        // a graceful GoAway waits for those SYNs to go first
 	ended       bool        // the session ended: no new control frames
+	broken      bool        // a write failed: nothing more will be written
 }
 
 // txState is a stream's part of the send queue, guarded by its lock.
@@ -226,6 +227,8 @@ func (q *sendQueue) written(err error) (pings []uint32, n int, drained bool) {
 	q.inflight = q.inflight[:0]
 	if err == nil {
 		n = q.inflightLen
+	} else {
+		q.broken = true
 	}
 	q.inflightLen = 0
 	if len(q.pingsOut) > 0 {
@@ -235,8 +238,9 @@ func (q *sendQueue) written(err error) (pings []uint32, n int, drained bool) {
 	return pings, n, q.ended && q.idleLocked()
 }
 
-// idle reports whether nothing is queued, due or in flight: once the
-// session has ended, the driver may then be closed.
+// idle reports whether nothing is queued, due or in flight, or nothing can
+// be written any more: once the session has ended, the driver may then be
+// closed.
 func (q *sendQueue) idle() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -244,7 +248,7 @@ func (q *sendQueue) idle() bool {
 }
 
 func (q *sendQueue) idleLocked() bool {
-	return q.ctrl == nil && q.ctrlOut == nil && len(q.inflight) == 0 &&
+	return q.broken || q.ctrl == nil && q.ctrlOut == nil && len(q.inflight) == 0 &&
 		q.sched.empty() && !q.goAwayDue
 }
 

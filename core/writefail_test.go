@@ -1,0 +1,87 @@
+package core_test
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netmux/netmux/core"
+	"github.com/netmux/netmux/core/frame"
+)
+
+// brokenWriteConn is a transport whose writes fail at once while its reads
+// deliver what the peer sent before it closed, but only once the test
+// releases them: the reader lags behind the failed write.
+type brokenWriteConn struct {
+	release chan struct{}
+	mu      sync.Mutex
+	unread  []byte
+	closed  chan struct{}
+	once    sync.Once
+}
+
+var errBrokenPipe = errors.New("broken pipe")
+
+func (c *brokenWriteConn) Read(p []byte) (int, error) {
+	select {
+	case <-c.release:
+	case <-c.closed:
+		return 0, io.ErrClosedPipe
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.unread) == 0 {
+		<-c.closed // the peer is gone: EOF only once we close
+		return 0, io.EOF
+	}
+	n := copy(p, c.unread)
+	c.unread = c.unread[n:]
+	return n, nil
+}
+
+func (c *brokenWriteConn) Write(p []byte) (int, error) { return 0, errBrokenPipe }
+
+func (c *brokenWriteConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return nil
+}
+
+// A failed write does not cut off what the peer sent before it went away:
+// the reader still delivers the peer's reply and FIN, then the session
+// ends. (A peer that answered and closed makes our late write fail.)
+func TestWriteFailureKeepsUnreadReply(t *testing.T) {
+	var in []byte
+	in = frame.AppendHeader(in, hdr(frame.TypeData, frame.FlagACK, 1, 5))
+	in = append(in, "reply"...)
+	in = frame.AppendHeader(in, hdr(frame.TypeData, frame.FlagFIN, 1, 0))
+	conn := &brokenWriteConn{release: make(chan struct{}), unread: in, closed: make(chan struct{})}
+	cfg := core.DefaultConfig()
+	cfg.KeepAliveInterval = 0
+	cfg.WriteTimeout = rawTimeout
+	s, err := core.Client(conn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := contextFor(rawTimeout)
+	defer cancel()
+	st, err := s.OpenStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, st, "request") // queued; the driver's write of it fails
+	for s.Stats().SendQueued > 0 { // the failed batch is taken, and released
+		select {
+		case <-ctx.Done():
+			t.Fatal("the driver never took the request")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	close(conn.release)
+	expectRead(t, st, "reply")
+	if err := readErr(st); err != io.EOF {
+		t.Fatalf("Read after the peer's FIN: %v; want io.EOF", err)
+	}
+}

@@ -2,6 +2,8 @@
 GO        ?= go
 FUZZTIME  ?= 60s
 BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+# staticcheck 2026.2.2 (module v0.8.2), pinned so every machine runs the same checks.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all test unit fuzz-seed bench-smoke fuzz bench demo lint
 
@@ -35,8 +37,9 @@ bench:
 demo:
 	$(GO) run ./examples/demo
 
-## lint: gofmt must list nothing; go vet must pass
+## lint: gofmt must list nothing; go vet and staticcheck must pass
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...

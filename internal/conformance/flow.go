@@ -87,7 +87,7 @@ func testHeadOfLine(t *testing.T, mk PairMaker) {
 	wr := async(func() error {
 		a.SetWriteDeadline(time.Now().Add(opTimeout))
 		if n, err := a.Write(data); err != nil {
-			return fmt.Errorf("Write = %d, %v", n, err)
+			return fmt.Errorf("write = %d, %v", n, err)
 		}
 		return a.CloseWrite()
 	})

@@ -9,10 +9,10 @@ import (
 	kcp "github.com/xtaci/kcp-go/v5"
 )
 
-// Config tunes KCP and the session over it. Start from DefaultConfig and
-// change what you need; a nil *Config means DefaultConfig(). Both ends must
-// agree on DataShards, ParityShards, Crypt and the key; the rest is each
-// side's own.
+// Config tunes KCP and the session over it. The zero value of a field is
+// not its default: start from DefaultConfig and change what you need. A nil
+// *Config means DefaultConfig(). Both ends must agree on DataShards,
+// ParityShards, Crypt and the key; the rest is each side's own.
 type Config struct {
 	// Profile is the retransmission profile (default ProfileFast3()); see
 	// ProfileByName for kcptun's named modes.

@@ -17,12 +17,12 @@ import (
 // Session is one multiplexed connection: it opens and accepts streams over
 // a single transport. It is safe for concurrent use, and it is a
 // net.Listener whose Accept returns the streams the peer opens.
-//
-// Ownership: the fields under "stream table" are guarded by mu; those under
-// "outbound" (and every stream's send fields) by sendMu, never held across
-// I/O; "inbound" fields belong to the one goroutine calling Engine.Input;
-// the rest are set once or atomic.
 type Session struct {
+	// Ownership: the fields under "stream table" are guarded by mu; those
+	// under "outbound" (and every stream's send fields) by sendMu, never
+	// held across I/O; "inbound" fields belong to the one goroutine calling
+	// Engine.Input; the rest are set once or atomic.
+
 	cfg    Config
 	role   Role
 	drv    Driver

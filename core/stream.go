@@ -15,12 +15,12 @@ import (
 // net.Conn, deadlines included, plus CloseWrite (half-close) and Reset.
 // Reads and writes may run concurrently with each other; concurrent Reads
 // (or Writes) are serialised.
-//
-// Ownership: the receive half (ring consumer side, flow) belongs to the
-// reader under readMu; the ring's producer side to the session's inbound
-// dispatcher; the send fields to sess.sendMu; acked to sess.mu; state,
-// credit and the deadlines are safe for concurrent use.
 type Stream struct {
+	// Ownership: the receive half (ring consumer side, flow) belongs to the
+	// reader under readMu; the ring's producer side to the session's
+	// inbound dispatcher; the send fields to sess.sendMu; acked to sess.mu;
+	// state, credit and the deadlines are safe for concurrent use.
+
 	id    uint32
 	sess  *Session
 	state atomic.Uint32 // st* bits

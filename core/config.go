@@ -9,9 +9,9 @@ import (
 	"github.com/netmux/netmux/core/frame"
 )
 
-// Config tunes a session. The zero value of a field is not its default:
-// start from DefaultConfig and change what you need. A nil *Config passed
-// to Client or Server means DefaultConfig().
+// Config tunes a session made by Client or Server. The zero value of a
+// field is not its default: start from DefaultConfig and change what you
+// need. A nil *Config means DefaultConfig().
 type Config struct {
 	// MaxFrameSize is the largest Data payload sent and accepted, in bytes
 	// (default 65536, range 1024..16 MiB). A peer's longer frame ends the
@@ -44,7 +44,8 @@ type Config struct {
 	MaxStreamWindow int
 	// MaxSessionWindow bounds the receive-window growth of all streams of
 	// the session together, beyond their initial 256 KiB each (default
-	// 64 MiB). It caps the memory a session commits to buffering.
+	// 64 MiB; 0 allows none). It caps the memory a session commits to
+	// buffering.
 	MaxSessionWindow int
 	// MaxSendBuffer bounds the bytes written by the application and not yet
 	// handed to the transport, for the whole session (default 4 MiB);

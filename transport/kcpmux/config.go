@@ -9,18 +9,21 @@ import (
 	kcp "github.com/xtaci/kcp-go/v5"
 )
 
-// Config tunes KCP and the session over it. Start from DefaultConfig and
-// change what you need; a nil *Config means DefaultConfig(). Both ends must
-// agree on DataShards, ParityShards, Crypt and the key; the rest is each
-// side's own.
+// Config tunes KCP and the session over it. The zero value of a field is
+// not its default: start from DefaultConfig and change what you need. A nil
+// *Config means DefaultConfig(). Both ends must agree on DataShards,
+// ParityShards, Crypt and the key; the rest is each side's own.
 type Config struct {
 	// Profile is the retransmission profile (default ProfileFast3()); see
 	// ProfileByName for kcptun's named modes.
 	Profile Profile
-	// StreamMode (default true) lets KCP pack consecutive writes into full
-	// segments. Off, every write is its own segment, so each 12-byte netmux
-	// header the driver writes costs a 24-byte KCP header and a packet of
-	// its own.
+	// StreamMode (default true, as in kcptun) lets KCP append a short write
+	// to its last unsent segment. Off, each buffer the driver hands KCP
+	// starts a segment of its own (24 bytes of KCP header); KCP packs
+	// segments into packets either way. The driver's buffers hold whole
+	// frames, so the difference is small: within noise in loopback runs
+	// of many small writes. kcp-go deprecates the setting, with no
+	// replacement.
 	StreamMode bool
 	// WriteDelay (default false) holds written data until the next tick of
 	// Profile.Interval. The driver already hands KCP whole batches of

@@ -71,7 +71,7 @@ func TestWriteFailureKeepsUnreadReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, st, "request") // queued; the driver's write of it fails
+	write(t, st, "request")        // queued; the driver's write of it fails
 	for s.Stats().SendQueued > 0 { // the failed batch is taken, and released
 		select {
 		case <-ctx.Done():

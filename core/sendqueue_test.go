@@ -14,6 +14,20 @@ type manualDriver struct{}
 func (manualDriver) Wake()        {}
 func (manualDriver) Close() error { return nil }
 
+// newManualEngine returns a client engine without keepalive whose output
+// the test takes with drainOutput; its session is closed when t ends.
+func newManualEngine(t *testing.T) (*Engine, *Session) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.KeepAliveInterval = 0
+	e, err := NewEngine(manualDriver{}, RoleClient, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Session().Close() })
+	return e, e.Session()
+}
+
 // drainOutput collects everything the engine hands out, batch by batch.
 func drainOutput(e *Engine) []byte {
 	var all []byte
@@ -33,14 +47,7 @@ func drainOutput(e *Engine) []byte {
 // although control frames otherwise go ahead of data: the peer would refuse
 // that stream. Control frames queued meanwhile still go first.
 func TestGoAwayWaitsForPendingSYN(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.KeepAliveInterval = 0
-	e, err := NewEngine(manualDriver{}, RoleClient, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := e.Session()
-	defer s.Close()
+	e, s := newManualEngine(t)
 	if _, err := s.OpenStream(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,13 @@ var (
 // and GoAway on stream 0, and a Data payload of at most maxFrameSize bytes.
 // It returns nil or one of the sentinel *Error values, and never allocates.
 func Validate(h Header, maxFrameSize int) error {
-	if h.Version != Version {
+	return ValidateVersion(h, Version, maxFrameSize)
+}
+
+// ValidateVersion is Validate for a dialect of the same frame layout whose
+// version byte is version (yamux: 0).
+func ValidateVersion(h Header, version uint8, maxFrameSize int) error {
+	if h.Version != version {
 		return ErrInvalidVersion
 	}
 	if h.Flags&^knownFlags != 0 {
@@ -65,11 +71,17 @@ func Validate(h Header, maxFrameSize int) error {
 // fails validation is reported as soon as its 12 bytes are present, with n ==
 // 0. Decode never allocates.
 func Decode(b []byte, maxFrameSize int) (h Header, payload []byte, n int, err error) {
+	return DecodeVersion(b, Version, maxFrameSize)
+}
+
+// DecodeVersion is Decode for a dialect whose version byte is version; see
+// ValidateVersion.
+func DecodeVersion(b []byte, version uint8, maxFrameSize int) (h Header, payload []byte, n int, err error) {
 	h, ok := ParseHeader(b)
 	if !ok {
 		return Header{}, nil, 0, nil
 	}
-	if err := Validate(h, maxFrameSize); err != nil {
+	if err := ValidateVersion(h, version, maxFrameSize); err != nil {
 		return h, nil, 0, err
 	}
 	if len(b)-HeaderSize < h.PayloadLen() { // HeaderSize+PayloadLen may overflow int on 32-bit

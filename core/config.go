@@ -54,6 +54,9 @@ type Config struct {
 	WriteTimeout time.Duration
 	// Logger receives the session's diagnostics; nil disables logging.
 	Logger *slog.Logger
+	// Dialect is the wire protocol: DialectNetMux (the zero value and
+	// default) or DialectYamux, to talk to yamux peers.
+	Dialect Dialect
 }
 
 // DefaultConfig returns the documented defaults.
@@ -102,6 +105,8 @@ func (c *Config) Validate() error {
 		return bad("StreamCloseTimeout %v < 0", c.StreamCloseTimeout)
 	case c.WriteTimeout <= 0:
 		return bad("WriteTimeout %v must be > 0", c.WriteTimeout)
+	case c.Dialect > maxDialect:
+		return bad("unknown Dialect %d", c.Dialect)
 	}
 	return nil
 }

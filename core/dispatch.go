@@ -53,7 +53,7 @@ func (s *Session) input(p []byte) (int, error) {
 			return n, nil
 		}
 		h, _ := frame.ParseHeader(p[n:])
-		if err := frame.Validate(h, s.cfg.MaxFrameSize); err != nil {
+		if err := s.cfg.Dialect.validate(h, &s.cfg); err != nil {
 			var fe *frame.Error
 			errors.As(err, &fe)
 			return n, s.fail(fe.Code, err)
@@ -70,10 +70,10 @@ func (s *Session) input(p []byte) (int, error) {
 func (s *Session) handle(h frame.Header) error {
 	switch h.Type {
 	case frame.TypePing:
-		if h.Flags&frame.FlagACK != 0 {
-			s.pingReplied(h.Length)
-		} else {
+		if s.cfg.Dialect.isPingRequest(h.Flags) {
 			s.queueCtrl(frame.Header{Type: frame.TypePing, Flags: frame.FlagACK, Length: h.Length})
+		} else {
+			s.pingReplied(h.Length)
 		}
 		return nil
 	case frame.TypeGoAway:
@@ -117,7 +117,9 @@ func (s *Session) handleStream(h frame.Header) error {
 	s.mu.Unlock()
 
 	if h.Type == frame.TypeWindowUpdate {
-		st.addSendCredit(h.Length)
+		if h.Flags&frame.FlagRST == 0 { // go-yamux puts an error code there
+			st.addSendCredit(h.Length)
+		}
 		s.applyFlags(st, h.Flags)
 		return nil
 	}

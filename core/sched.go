@@ -67,15 +67,25 @@ func (s *Session) queueGoAway() {
 	s.kick()
 }
 
+// appendCtrlLocked encodes a control frame into ctrl. Callers build h
+// without a version and a ping request with flags 0.
 func (s *Session) appendCtrlLocked(h frame.Header) {
 	if s.ctrl == nil {
 		s.ctrl = ctrlBufs.Get()
 	}
-	h.Version = frame.Version
-	s.ctrl.B = frame.AppendHeader(s.ctrl.B, h)
-	if h.Type == frame.TypePing && h.Flags == 0 {
-		s.pingsQueued = append(s.pingsQueued, h.Length)
+	// The dialect's encoding: version byte, ping request flag, GoAway code.
+	d := s.cfg.Dialect
+	h.Version = d.version()
+	switch h.Type {
+	case frame.TypePing:
+		if h.Flags == 0 { // a request
+			h.Flags = d.pingRequest()
+			s.pingsQueued = append(s.pingsQueued, h.Length)
+		}
+	case frame.TypeGoAway:
+		h.Length = uint32(d.wireCode(frame.ErrorCode(h.Length)))
 	}
+	s.ctrl.B = frame.AppendHeader(s.ctrl.B, h)
 }
 
 // markReadyLocked puts st in the round-robin queue if it is not there.

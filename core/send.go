@@ -106,7 +106,7 @@ func (st *Stream) appendFrameLocked(flags frame.Flags) {
 	}
 	st.lastHdr = len(st.out.B)
 	st.out.B = frame.AppendHeader(st.out.B, frame.Header{
-		Version: frame.Version, Type: frame.TypeData, Flags: flags, StreamID: st.id,
+		Version: s.cfg.Dialect.version(), Type: frame.TypeData, Flags: flags, StreamID: st.id,
 	})
 	s.queued += frame.HeaderSize
 	s.markReadyLocked(st)

@@ -490,6 +490,9 @@ func (s *Session) transportClosed(err error) {
 	s.mu.Lock()
 	ga := s.goAwayRecv
 	s.mu.Unlock()
+	if ga == nil && s.cfg.Dialect.eofIsGoAway() && errors.Is(err, io.EOF) {
+		ga = &GoAwayError{Code: frame.CodeNormal, Remote: true}
+	}
 	if ga != nil && errors.Is(err, io.EOF) {
 		// The peer said goodbye, then closed cleanly: its GoAway is why
 		// the session ended. A reset is reported as such.

@@ -83,6 +83,12 @@ func (d Dialect) wireCode(code frame.ErrorCode) frame.ErrorCode {
 // is their normal goodbye; streams it cuts off still fail, as ever.
 func (d Dialect) eofIsGoAway() bool { return d == DialectYamux }
 
+// finApart reports whether a FIN must go in an empty frame of its own
+// rather than on the last Data frame. hashicorp/yamux and go-yamux apply a
+// frame's flags before they buffer its payload: their reader can see the
+// FIN first and return io.EOF without the last bytes.
+func (d Dialect) finApart() bool { return d == DialectYamux }
+
 // validate checks a received header; see frame.ValidateVersion.
 func (d Dialect) validate(h frame.Header, c *Config) error {
 	return frame.ValidateVersion(h, d.version(), d.maxInFrame(c))

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netmux/netmux/core"
 	"github.com/netmux/netmux/core/frame"
@@ -219,4 +220,29 @@ func TestRawYamuxBareEOF(t *testing.T) {
 	}
 	<-p.sess.Done()
 	expectGoAwayErr(t, p.sess.Err(), frame.CodeNormal, true)
+}
+
+// hashicorp/yamux and go-yamux apply a frame's FIN before buffering its
+// payload, so their reader could return io.EOF without the last bytes: in
+// this dialect the FIN always goes in an empty frame of its own, even when
+// the data and the FIN are queued together.
+func TestRawYamuxFINApart(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, yamuxDialect)
+	p.send(yhdr(frame.TypeWindowUpdate, frame.FlagSYN, 1, 0), nil)
+	st := p.accept()
+	p.expect(yhdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	// Hold the session's writer inside the write of a ping reply the peer
+	// reads one byte of, so that the data and the FIN queue together.
+	p.send(yhdr(frame.TypePing, frame.FlagSYN, 0, 9), nil)
+	var one [1]byte
+	p.conn.SetReadDeadline(time.Now().Add(rawTimeout))
+	if _, err := io.ReadFull(p.conn, one[:]); err != nil {
+		t.Fatal(err)
+	}
+	p.buf = append(p.buf, one[0])
+	write(t, st, "bye")
+	st.CloseWrite()
+	p.expect(yhdr(frame.TypePing, frame.FlagACK, 0, 9), nil)
+	p.expectBytes(unhex(t, "00 00 0000 00000001 00000003 627965")) // Data "bye"
+	p.expectBytes(unhex(t, "00 00 0004 00000001 00000000"))        // Data FIN
 }

@@ -113,9 +113,9 @@ func (st *Stream) appendFrameLocked(flags frame.Flags) {
 }
 
 // appendFlagLocked sets flag on the last queued frame, or queues an empty
-// frame carrying it.
+// frame carrying it (always, where the dialect wants a FIN apart).
 func (st *Stream) appendFlagLocked(flag frame.Flags) {
-	if st.lastHdr < 0 {
+	if st.lastHdr < 0 || flag == frame.FlagFIN && st.lastLen() > 0 && st.sess.cfg.Dialect.finApart() {
 		st.appendFrameLocked(flag)
 		return
 	}

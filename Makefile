@@ -12,6 +12,7 @@ test: lint unit fuzz-seed bench-smoke
 
 unit:
 	$(GO) test -race -count=1 -timeout 15m ./...
+	cd interop && $(GO) test -race -count=1 ./...
 
 # Runs each fuzz target over its seed corpus only (no fuzzing engine).
 fuzz-seed:

@@ -22,8 +22,8 @@ import (
 	"github.com/netmux/netmux/core/frame"
 )
 
-// bound limits every wait, as a guard against a hang: a passing run takes
-// a few seconds under -race on a busy machine.
+// bound limits every wait, as a guard against a hang only: a passing run
+// needs a small fraction of it, even under -race on a busy machine.
 const bound = 60 * time.Second
 
 // peer is a third-party yamux session as the scenarios drive it.

@@ -1,6 +1,10 @@
 package bench
 
-import "net"
+import (
+	"net"
+
+	"github.com/netmux/netmux/core"
+)
 
 // session is one end of a multiplexed connection, as the workloads see it.
 // All of its methods may be called from any goroutine. Close releases
@@ -44,7 +48,8 @@ type impl struct {
 // in the column order of the summary table.
 func implementations() []impl {
 	return []impl{
-		{name: "netmux", pair: overTCP(netmuxEnds())},
+		{name: "netmux", pair: overTCP(netmuxEnds(core.DialectNetMux))},
+		{name: "netmux-yamux", pair: overTCP(netmuxEnds(core.DialectYamux))},
 		{name: "netmux-gnet", pair: netmuxGnetPairs()},
 		{name: "netmux-kcp", pair: netmuxKCPPair},
 		{name: "smux", pair: overTCP(smuxEnds(1))},

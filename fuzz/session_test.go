@@ -21,6 +21,7 @@ func (nopDriver) Close() error { return nil }
 // than it was given, must leave at most a partial header unconsumed, and
 // once it reports an error the session must have ended with a GoAway error.
 // Accepted streams are written to and reset, to exercise the send side.
+// Input starting with a 0 byte (yamux's version) runs the yamux dialect.
 func FuzzSession(f *testing.F) {
 	for _, v := range readGolden(f) {
 		f.Add(v, []byte{3, 5}, false)
@@ -35,6 +36,26 @@ func FuzzSession(f *testing.F) {
 	open = frame.AppendHeader(open, frame.Header{Version: 1, Type: frame.TypeGoAway})
 	f.Add(open, []byte{7, 1, 12}, false)
 	f.Add(bytes.Repeat(open[:17], 40), []byte{200}, false)
+	// The same in the yamux dialect, as yamux peers send it: flags on
+	// WindowUpdates, a ping request with SYN, an RST carrying a code.
+	var yopen []byte
+	for _, h := range []frame.Header{
+		{Type: frame.TypeWindowUpdate, Flags: frame.FlagSYN, StreamID: 1, Length: 1000},
+		{Type: frame.TypeData, StreamID: 1, Length: 5},
+		{Type: frame.TypeWindowUpdate, Flags: frame.FlagFIN, StreamID: 1},
+		{Type: frame.TypeWindowUpdate, Flags: frame.FlagSYN, StreamID: 3},
+		{Type: frame.TypeWindowUpdate, Flags: frame.FlagRST, StreamID: 3, Length: 1<<32 - 1},
+		{Type: frame.TypePing, Flags: frame.FlagSYN, Length: 9},
+		{Type: frame.TypeGoAway},
+	} {
+		h.Version = frame.VersionYamux
+		yopen = frame.AppendHeader(yopen, h)
+		if h.Type == frame.TypeData {
+			yopen = append(yopen, "hello"...)
+		}
+	}
+	f.Add(yopen, []byte{7, 1, 12}, false)
+	f.Add(yopen, []byte{30}, true)
 
 	f.Fuzz(func(t *testing.T, in, splits []byte, client bool) {
 		role := core.RoleServer
@@ -45,6 +66,9 @@ func FuzzSession(f *testing.F) {
 		cfg.KeepAliveInterval = 0
 		cfg.MaxStreams = 16
 		cfg.AcceptBacklog = 8
+		if len(in) > 0 && in[0] == frame.VersionYamux {
+			cfg.Dialect = core.DialectYamux // the input speaks yamux
+		}
 		e, err := core.NewEngine(nopDriver{}, role, cfg)
 		if err != nil {
 			t.Fatal(err)

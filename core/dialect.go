@@ -1,6 +1,10 @@
 package core
 
-import "github.com/netmux/netmux/core/frame"
+import (
+	"strconv"
+
+	"github.com/netmux/netmux/core/frame"
+)
 
 // Dialect selects the wire protocol a session speaks. Both share one frame
 // layout and one engine; the few differences are the methods below.
@@ -17,12 +21,15 @@ const (
 	DialectYamux
 )
 
-// String returns the dialect's name.
+// String returns the dialect's name, or "Dialect(N)" for an undefined one.
 func (d Dialect) String() string {
-	if d == DialectYamux {
+	switch d {
+	case DialectNetMux:
+		return "net-mux"
+	case DialectYamux:
 		return "yamux"
 	}
-	return "net-mux"
+	return "Dialect(" + strconv.Itoa(int(d)) + ")"
 }
 
 // version is the version byte of every frame.

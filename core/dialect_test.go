@@ -17,6 +17,9 @@ func TestDialectConfig(t *testing.T) {
 	if s := core.DialectYamux.String(); s != "yamux" {
 		t.Fatalf("DialectYamux.String() = %q", s)
 	}
+	if s := (core.DialectYamux + 1).String(); s != "Dialect(2)" {
+		t.Fatalf("undefined Dialect's String() = %q", s)
+	}
 	cfg := core.DefaultConfig()
 	cfg.Dialect = core.DialectYamux + 1
 	if err := cfg.Validate(); !errors.Is(err, core.ErrInvalidConfig) {

@@ -22,7 +22,8 @@ type Config struct {
 	MaxStreams int
 	// AcceptBacklog bounds peer-opened streams not yet accepted (default
 	// 256); a SYN beyond it is refused with RST. It also bounds this side's
-	// opens that the peer has not acknowledged yet: OpenStream waits.
+	// opens that the peer has not acknowledged yet (in the yamux dialect to
+	// at most 256, the yamux peers' backlog): OpenStream waits.
 	AcceptBacklog int
 	// KeepAliveInterval is how often a ping is sent; 0 disables keepalive
 	// (default 30s). With keepalive on, one ping also goes out at start to

@@ -84,6 +84,20 @@ func (d Dialect) wireCode(code frame.ErrorCode) frame.ErrorCode {
 	return frame.CodeProtocolError
 }
 
+// yamuxBacklog is the accept backlog of hashicorp/yamux and go-yamux at
+// their defaults: they reset a stream opened beyond it.
+const yamuxBacklog = 256
+
+// maxUnacked bounds this side's opens not yet acknowledged by the peer: the
+// AcceptBacklog, and in the yamux dialect also the peer's own backlog,
+// whatever our AcceptBacklog (which bounds our backlog too) says.
+func (d Dialect) maxUnacked(c *Config) int {
+	if d == DialectYamux {
+		return min(c.AcceptBacklog, yamuxBacklog)
+	}
+	return c.AcceptBacklog
+}
+
 // eofIsGoAway reports whether the transport's clean end stands for the
 // peer's GoAway(Normal). yamux peers close a session without a GoAway
 // (hashicorp/yamux's and go-yamux's Close send none), so there a bare EOF

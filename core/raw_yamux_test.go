@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -245,4 +246,32 @@ func TestRawYamuxFINApart(t *testing.T) {
 	p.expect(yhdr(frame.TypePing, frame.FlagACK, 0, 9), nil)
 	p.expectBytes(unhex(t, "00 00 0000 00000001 00000003 627965")) // Data "bye"
 	p.expectBytes(unhex(t, "00 00 0004 00000001 00000000"))        // Data FIN
+}
+
+// hashicorp/yamux and go-yamux reset a stream opened beyond their accept
+// backlog (256): whatever AcceptBacklog says, at most 256 opens go out
+// unacknowledged, and an ACK lets the next one out.
+func TestRawYamuxUnackedOpens(t *testing.T) {
+	p := newRawPeer(t, core.RoleClient, func(c *core.Config) {
+		yamuxDialect(c)
+		c.AcceptBacklog = 4096
+	})
+	for i := range uint32(256) {
+		if _, err := p.sess.OpenStream(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		p.expect(yhdr(frame.TypeData, frame.FlagSYN, 2*i+1, 0), nil)
+	}
+	ctx, cancel := contextFor(20 * time.Millisecond)
+	defer cancel()
+	if _, err := p.sess.OpenStream(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("open beyond 256 unacknowledged: %v; want to wait until ctx ends", err)
+	}
+	p.send(yhdr(frame.TypeWindowUpdate, frame.FlagACK, 1, 0), nil)
+	ctx, cancel = contextFor(rawTimeout)
+	defer cancel()
+	if _, err := p.sess.OpenStream(ctx); err != nil {
+		t.Fatalf("open after an ACK: %v", err)
+	}
+	p.expect(yhdr(frame.TypeData, frame.FlagSYN, 513, 0), nil)
 }

@@ -131,7 +131,8 @@ func (s *Session) now() int64 { return int64(time.Since(s.epoch)) }
 
 // OpenStream opens a new stream. It does not wait for the peer: the SYN goes
 // out with the stream's first bytes (or alone at the next flush). It waits
-// only while AcceptBacklog opens are unacknowledged, until ctx is done. It
+// only while AcceptBacklog opens (in the yamux dialect at most 256) are
+// unacknowledged, until ctx is done. It
 // fails with ErrTooManyStreams at MaxStreams, with a *GoAwayError after a
 // GoAway, and with the session's error once it has ended.
 func (s *Session) OpenStream(ctx context.Context) (*Stream, error) {
@@ -144,7 +145,7 @@ func (s *Session) OpenStream(ctx context.Context) (*Stream, error) {
 			s.mu.Unlock()
 			return nil, err
 		}
-		if s.unacked < s.cfg.AcceptBacklog {
+		if s.unacked < s.cfg.Dialect.maxUnacked(&s.cfg) {
 			break
 		}
 		s.openWaits++
@@ -205,7 +206,7 @@ func (s *Session) openErrLocked() error {
 // wakeOpenerLocked passes the wake-up on to another waiting opener while
 // there is room, so one signal never strands a second waiter.
 func (s *Session) wakeOpenerLocked() {
-	if s.openWaits > 0 && s.unacked < s.cfg.AcceptBacklog {
+	if s.openWaits > 0 && s.unacked < s.cfg.Dialect.maxUnacked(&s.cfg) {
 		select {
 		case s.openSlot <- struct{}{}:
 		default:

@@ -39,6 +39,7 @@ func startGoYamux(t *testing.T, conn net.Conn, client bool, keepAlive time.Durat
 }
 
 func TestGoYamuxStreams(t *testing.T)   { testStreams(t, startGoYamux) }
+func TestGoYamuxOpenBurst(t *testing.T) { testOpenBurst(t, startGoYamux) }
 func TestGoYamuxReset(t *testing.T)     { testNetmuxReset(t, startGoYamux) }
 func TestGoYamuxPing(t *testing.T)      { testPing(t, startGoYamux) }
 func TestGoYamuxKeepAlive(t *testing.T) { testKeepAlive(t, startGoYamux) }

@@ -31,6 +31,7 @@ func hashicorp(t *testing.T, conn net.Conn, client bool, keepAlive time.Duration
 }
 
 func TestHashicorpStreams(t *testing.T)   { testStreams(t, hashicorp) }
+func TestHashicorpOpenBurst(t *testing.T) { testOpenBurst(t, hashicorp) }
 func TestHashicorpReset(t *testing.T)     { testNetmuxReset(t, hashicorp) }
 func TestHashicorpPing(t *testing.T)      { testPing(t, hashicorp) }
 func TestHashicorpKeepAlive(t *testing.T) { testKeepAlive(t, hashicorp) }

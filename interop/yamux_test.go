@@ -217,6 +217,71 @@ func testStreams(t *testing.T, lib peerLib) {
 	})
 }
 
+// testOpenBurst: netmux, with an AcceptBacklog far above the peer's (256),
+// opens more streams than that before the peer accepts any: none is
+// refused, because netmux waits for ACKs past 256 unacknowledged opens.
+func testOpenBurst(t *testing.T, lib peerLib) {
+	roles(t, func(t *testing.T, nmClient bool) {
+		p := newPair(t, lib, nmClient, 0, func(c *core.Config) { c.AcceptBacklog = 4096 })
+		const n = 300
+		errs := make(chan error, 2*n)
+		full := make(chan struct{}) // 256 opens out: the peer's backlog is full
+		fill := sync.OnceFunc(func() { close(full) })
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer fill() // also on failure
+			ctx, cancel := context.WithTimeout(context.Background(), bound)
+			defer cancel()
+			for i := range n {
+				if i == 256 {
+					fill()
+				}
+				st, err := p.nm.OpenStream(ctx)
+				if err != nil {
+					errs <- fmt.Errorf("open %d: %w", i, err)
+					return
+				}
+				wg.Go(func() {
+					defer st.Close()
+					st.SetDeadline(time.Now().Add(bound))
+					if _, err := st.Write([]byte{1}); err != nil {
+						errs <- fmt.Errorf("stream %d: write: %w", st.ID(), err)
+						return
+					}
+					st.CloseWrite()
+					if _, err := io.Copy(io.Discard, st); err != nil {
+						errs <- fmt.Errorf("stream %d: read to the peer's FIN: %w", st.ID(), err)
+					}
+				})
+			}
+		})
+		<-full
+		// A refused stream never reaches Accept: end both sessions then,
+		// rather than wait for ever.
+		watchdog := time.AfterFunc(bound, func() { p.peer.Close(); p.nm.Close() })
+		defer watchdog.Stop()
+		for range n {
+			c, err := p.peer.Accept()
+			if err != nil {
+				errs <- fmt.Errorf("peer Accept: %w", err)
+				break
+			}
+			wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(bound))
+				if b, err := io.ReadAll(c); err != nil || len(b) != 1 {
+					errs <- fmt.Errorf("peer read %d bytes, %v; want 1 and EOF", len(b), err)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
+}
+
 // testNetmuxReset: netmux resets a stream the peer is reading; the peer's
 // Read fails (not a clean EOF) and the session goes on.
 func testNetmuxReset(t *testing.T, lib peerLib) {

@@ -29,7 +29,8 @@ type Config struct {
 	// 4096, as MaxStreams, so that a peer opening a burst of streams without
 	// pacing, as the Rust crate does, is not refused); a SYN beyond it is
 	// refused with RST. It also bounds this side's opens that the peer has
-	// not acknowledged yet: OpenStream and Open wait.
+	// not acknowledged yet (in the yamux dialect to at most 256, the yamux
+	// peers' backlog): OpenStream and Open wait.
 	AcceptBacklog int
 	// KeepAliveInterval is how often a ping is sent; 0 disables keepalive
 	// (default 30s). With keepalive on, one ping also goes out at start to
@@ -62,6 +63,9 @@ type Config struct {
 	WriteTimeout time.Duration
 	// Logger receives the session's diagnostics; nil disables logging.
 	Logger *slog.Logger
+	// Dialect is the wire protocol: DialectNetMux (the zero value and
+	// default) or DialectYamux, to talk to yamux peers.
+	Dialect Dialect
 }
 
 // DefaultConfig returns the documented defaults.
@@ -110,6 +114,8 @@ func (c *Config) Validate() error {
 		return bad("StreamCloseTimeout %v < 0", c.StreamCloseTimeout)
 	case c.WriteTimeout <= 0:
 		return bad("WriteTimeout %v must be > 0", c.WriteTimeout)
+	case c.Dialect > maxDialect:
+		return bad("unknown Dialect %d", c.Dialect)
 	}
 	return nil
 }

@@ -14,8 +14,8 @@ import (
 func TestDefaultConfig(t *testing.T) {
 	want := Config{
 		MaxFrameSize:       65536,
-		MaxStreams:         1024,
-		AcceptBacklog:      256,
+		MaxStreams:         4096,
+		AcceptBacklog:      4096,
 		KeepAliveInterval:  30 * time.Second,
 		KeepAliveTimeout:   30 * time.Second,
 		MaxStreamWindow:    16 << 20,

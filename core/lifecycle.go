@@ -216,7 +216,11 @@ func (s *Session) transportClosed(err error) {
 	if err == nil {
 		err = io.EOF
 	}
-	if ga := s.tbl.goAwayReceived(); ga != nil && errors.Is(err, io.EOF) {
+	ga := s.tbl.goAwayReceived()
+	if ga == nil && s.cfg.Dialect.eofIsGoAway() && errors.Is(err, io.EOF) {
+		ga = &GoAwayError{Code: frame.CodeNormal, Remote: true}
+	}
+	if ga != nil && errors.Is(err, io.EOF) {
 		// The peer said goodbye, then closed cleanly: its GoAway is why
 		// the session ended. A reset is reported as such.
 		s.end(ga, nil)

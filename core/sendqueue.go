@@ -40,9 +40,10 @@ var errCtrlFlood = errors.New("peer floods control frames without reading the re
 // room, SYN ordering for a graceful GoAway, pings in flight. Streams call
 // its methods, never its fields. Its lock is never held across I/O.
 type sendQueue struct {
-	maxQueued int    // MaxSendBuffer
-	maxFrame  int    // MaxFrameSize
-	wake      func() // the driver's Wake
+	maxQueued int     // MaxSendBuffer
+	maxFrame  int     // MaxFrameSize
+	dialect   Dialect // how frames are encoded
+	wake      func()  // the driver's Wake
 
 	pending atomic.Bool // a Wake is due or pending
 
@@ -74,7 +75,7 @@ type txState struct {
 }
 
 func (q *sendQueue) init(c *Config, wake func()) {
-	q.maxQueued, q.maxFrame, q.wake = c.MaxSendBuffer, c.MaxFrameSize, wake
+	q.maxQueued, q.maxFrame, q.dialect, q.wake = c.MaxSendBuffer, c.MaxFrameSize, c.Dialect, wake
 	q.sched = &priorityScheduler{}
 }
 
@@ -146,15 +147,25 @@ func (q *sendQueue) end(resets []uint32, code *frame.ErrorCode, flush bool) {
 	q.kick()
 }
 
+// appendCtrlLocked encodes a control frame into ctrl. Callers build h
+// without a version, a ping request with flags 0, a GoAway with our code.
 func (q *sendQueue) appendCtrlLocked(h frame.Header) {
 	if q.ctrl == nil {
 		q.ctrl = ctrlBufs.Get()
 	}
-	h.Version = frame.Version
-	q.ctrl.B = frame.AppendHeader(q.ctrl.B, h)
-	if h.Type == frame.TypePing && h.Flags == 0 {
-		q.pingsQueued = append(q.pingsQueued, h.Length)
+	// The dialect's encoding: version byte, ping request flag, GoAway code.
+	d := q.dialect
+	h.Version = d.version()
+	switch h.Type {
+	case frame.TypePing:
+		if h.Flags == 0 { // a request
+			h.Flags = d.pingRequest()
+			q.pingsQueued = append(q.pingsQueued, h.Length)
+		}
+	case frame.TypeGoAway:
+		h.Length = uint32(d.wireCode(frame.ErrorCode(h.Length)))
 	}
+	q.ctrl.B = frame.AppendHeader(q.ctrl.B, h)
 }
 
 // output hands the driver the control frames, then one buffer from each
@@ -424,7 +435,7 @@ func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags) {
 	}
 	tx.lastHdr = len(tx.out.B)
 	tx.out.B = frame.AppendHeader(tx.out.B, frame.Header{
-		Version: frame.Version, Type: frame.TypeData, Flags: flags, StreamID: st.id,
+		Version: q.dialect.version(), Type: frame.TypeData, Flags: flags, StreamID: st.id,
 	})
 	q.queued += frame.HeaderSize
 	if !tx.inSched {
@@ -434,10 +445,10 @@ func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags) {
 }
 
 // appendFlagLocked sets flag on st's last queued frame, or queues an empty
-// frame carrying it.
+// frame carrying it (always, where the dialect wants a FIN apart).
 func (q *sendQueue) appendFlagLocked(st *Stream, flag frame.Flags) {
 	tx := &st.tx
-	if tx.lastHdr < 0 {
+	if tx.lastHdr < 0 || flag == frame.FlagFIN && tx.lastLen() > 0 && q.dialect.finApart() {
 		q.appendFrameLocked(st, flag)
 		return
 	}

@@ -39,7 +39,7 @@ type Session struct {
 
 	// inbound
 	in    inbound
-	heard bool // the peer's first frame was plausible net-mux v1 (see sniff)
+	heard bool // the peer's first frame was plausible net-mux v1 (see sniff); the yamux dialect's decoder checks its version alone
 
 	stats counters
 
@@ -87,7 +87,8 @@ func newSession(d Driver, role Role, c Config) *Session {
 		budget: flow.NewBudget(int64(c.MaxSessionWindow)),
 		pings:  make(map[uint32]*pingWait),
 		done:   make(chan struct{}),
-		in:     inbound{dec: frame.NewDecoder(c.MaxFrameSize)},
+		in:     inbound{dec: frame.NewDecoderVersion(c.Dialect.version(), c.Dialect.maxInFrame(&c))},
+		heard:  c.Dialect != DialectNetMux,
 	}
 	s.tbl.init(role, &c)
 	s.tx.init(&c, d.Wake)

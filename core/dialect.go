@@ -110,10 +110,5 @@ func (d Dialect) eofIsGoAway() bool { return d == DialectYamux }
 // FIN first and return io.EOF without the last bytes.
 func (d Dialect) finApart() bool { return d == DialectYamux }
 
-// validate checks a received header; see frame.ValidateVersion.
-func (d Dialect) validate(h frame.Header, c *Config) error {
-	return frame.ValidateVersion(h, d.version(), d.maxInFrame(c))
-}
-
 // maxDialect is the last defined Dialect, for Config.Validate.
 const maxDialect = DialectYamux

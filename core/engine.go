@@ -64,7 +64,7 @@ func (e *Engine) Session() *Session { return e.s }
 // non-nil error means the peer broke the protocol or the session is over:
 // the engine has already sent the right GoAway and will close the driver;
 // stop reading.
-func (e *Engine) Input(p []byte) (int, error) { return e.s.input(p) }
+func (e *Engine) Input(p []byte) (int, error) { return e.s.receive(p) }
 
 // Output appends the frames ready to be written to dst and returns it. The
 // slices stay valid and unchanged until Written is called; call Written

@@ -77,11 +77,13 @@ type Session struct {
 	err       error         // why it ended; written before done is closed
 	closeOnce sync.Once     // closes the driver
 	lastRecv  atomic.Int64  // ns since epoch of the last inbound bytes
+	receiving atomic.Bool   // the driver is inside Engine.Input
 	rtt       atomic.Int64  // smoothed round-trip time in ns, 0 if unknown
 	keepalive *time.Timer   // next keepalive ping or timeout check
 	kaPing    atomic.Uint32 // value of the last keepalive ping
 	kaWritten atomic.Int64  // when it was written (ns since epoch), 0 if not yet
 	kaQueued  atomic.Int64  // when it was queued (ns since epoch)
+	writeAt   atomic.Int64  // when the driver got the batch it is writing (ns since epoch), 0 if none
 	lingerT   atomic.Pointer[time.Timer]
 }
 

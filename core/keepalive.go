@@ -122,9 +122,30 @@ func (s *Session) newPing(reply chan time.Duration) (uint32, bool) {
 	return s.pingSeq, true
 }
 
-// pingsWritten timestamps the pings the driver wrote; end is when its
-// write returned (s.now()).
-func (s *Session) pingsWritten(vals []uint32, end int64) {
+// handOut is Engine.Output: output, noting when the driver got a batch to
+// write (see keepAliveLeft).
+func (s *Session) handOut(dst [][]byte) [][]byte {
+	n := len(dst)
+	dst = s.output(dst)
+	if len(dst) > n {
+		s.writeAt.Store(max(s.now(), 1))
+	}
+	return dst
+}
+
+// wrote is Engine.Written: written, with the write's end stamped first,
+// before written waits for the send lock that busy streams may hold a
+// while: the keepalive must not blame the peer for that wait.
+func (s *Session) wrote(err error) {
+	s.writeEnd.Store(s.now())
+	s.writeAt.Store(0)
+	s.written(err)
+}
+
+// pingsWritten timestamps the pings of the batch the driver last wrote,
+// with when its write returned.
+func (s *Session) pingsWritten(vals []uint32) {
+	end := s.writeEnd.Load()
 	now := s.epoch.Add(time.Duration(end))
 	s.mu.Lock()
 	for _, v := range vals {

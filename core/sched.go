@@ -131,9 +131,6 @@ func (s *Session) output(dst [][]byte) [][]byte {
 	if rest > 0 || s.goAwayDue {
 		s.outPending.Store(true) // the driver calls Output again anyway
 	}
-	if len(s.inflight) > 0 || s.ctrlOut != nil {
-		s.writeAt.Store(max(s.now(), 1))
-	}
 	if total > 0 {
 		for _, st := range s.spaceWaits {
 			st.spaceWait = false
@@ -147,10 +144,6 @@ func (s *Session) output(dst [][]byte) [][]byte {
 
 // written releases the last batch, or ends the session if writing failed.
 func (s *Session) written(err error) {
-	// Before the lock, which busy writers may hold a while: the keepalive
-	// must not blame the peer for our own wait.
-	end := s.now()
-	s.writeAt.Store(0)
 	s.sendMu.Lock()
 	if s.ctrlOut != nil {
 		ctrlBufs.Put(s.ctrlOut)
@@ -170,7 +163,7 @@ func (s *Session) written(err error) {
 	idle := s.outputIdleLocked()
 	s.sendMu.Unlock()
 	if len(pings) > 0 {
-		s.pingsWritten(pings, end)
+		s.pingsWritten(pings)
 	}
 	if err != nil {
 		s.writeFailed(err)

@@ -84,6 +84,7 @@ type Session struct {
 	kaWritten atomic.Int64  // when it was written (ns since epoch), 0 if not yet
 	kaQueued  atomic.Int64  // when it was queued (ns since epoch)
 	writeAt   atomic.Int64  // when the driver got the batch it is writing (ns since epoch), 0 if none
+	writeEnd  atomic.Int64  // when its last write returned (ns since epoch)
 	lingerT   atomic.Pointer[time.Timer]
 }
 

@@ -36,8 +36,10 @@ type Config struct {
 	// (default 30s). With keepalive on, one ping also goes out at start to
 	// measure the round-trip time that window auto-tuning uses.
 	KeepAliveInterval time.Duration
-	// KeepAliveTimeout is how long after a ping is written the session waits
-	// for any inbound frame before it ends with GoAway(Timeout) (default 30s).
+	// KeepAliveTimeout is how long after the transport took a ping the
+	// session waits for any inbound frame before it ends with
+	// GoAway(Timeout) (default 30s); a ping still waiting in our own queue is
+	// timed only while the transport does not take the write before it.
 	KeepAliveTimeout time.Duration
 	// MaxStreamWindow is the ceiling, in bytes, to which a stream's receive
 	// window may auto-tune above the protocol's 256 KiB (default 16 MiB;

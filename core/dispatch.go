@@ -30,7 +30,6 @@ func (s *Session) input(p []byte) (int, error) {
 	if s.IsClosed() {
 		return 0, s.err
 	}
-	s.lastRecv.Store(s.now())
 	n := 0
 	for {
 		if !s.heard && n < len(p) {

@@ -47,6 +47,14 @@ type sendQueue struct {
 
 	pending atomic.Bool // a Wake is due or pending
 
+	// producers serialises the application's goroutines (writes, opens,
+	// FINs, priorities) before they take mu, so that the driver and the
+	// inbound dispatcher, which take mu directly, wait behind at most one
+	// of them however many streams are writing: a contended Go mutex hands
+	// over in arrival order, and hundreds of writers queued on mu starved
+	// the writer and the keepalive's ping reply into a false timeout.
+	producers sync.Mutex
+
 	mu          sync.Mutex
 	ctrl        *frameBuf   // control frames, written before any data
 	sched       scheduler   // streams with frames queued
@@ -285,6 +293,8 @@ func (q *sendQueue) dequeuedLocked(n int) {
 // open queues the empty frame that carries SYN (open) or ACK (accept) on
 // st; data written before it leaves rides in the same frame.
 func (q *sendQueue) open(st *Stream, flag frame.Flags) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
 	if st.state.Load()&(stReset|stCutOff) != 0 {
 		q.mu.Unlock()
@@ -303,6 +313,8 @@ func (q *sendQueue) open(st *Stream, flag frame.Flags) {
 // woken (by credit or room) and write returns 0; the caller waits. It fails
 // with the stream's error once st can no longer be written.
 func (q *sendQueue) write(st *Stream, p []byte) (int, error) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
 	if state := st.state.Load(); state&(stFinSent|stReset|stCutOff) != 0 {
 		q.mu.Unlock()
@@ -353,6 +365,8 @@ func (q *sendQueue) grant(st *Stream, inc uint32) {
 // fin queues st's FIN after its data. It returns the state before, and
 // whether it queued the FIN (not if st was finished, reset or cut off).
 func (q *sendQueue) fin(st *Stream) (old uint32, queued bool) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	old = st.state.Load()
@@ -397,6 +411,8 @@ func (q *sendQueue) drop(st *Stream) (peerKnows bool) {
 // setPriority changes st's priority, moving it in the scheduler if it has
 // frames queued.
 func (q *sendQueue) setPriority(st *Stream, p Priority) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if !st.tx.inSched {

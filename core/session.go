@@ -49,11 +49,14 @@ type Session struct {
 	err        error                      // why it ended; written before done is closed
 	closeOnce  sync.Once                  // closes the driver
 	lastRecv   atomic.Int64               // ns since epoch of the last inbound bytes
+	receiving  atomic.Bool                // the driver is inside Engine.Input
 	rtt        atomic.Int64               // smoothed round-trip time in ns, 0 if unknown
 	keepalive  *time.Timer                // next keepalive ping or timeout check
 	kaPing     atomic.Uint32              // value of the last keepalive ping
 	kaWritten  atomic.Int64               // when it was written (ns since epoch), 0 if not yet
 	kaQueued   atomic.Int64               // when it was queued (ns since epoch)
+	writeAt    atomic.Int64               // when the driver got the batch it is writing (ns since epoch), 0 if none
+	writeEnd   atomic.Int64               // when its last write returned (ns since epoch)
 	closeT     atomic.Pointer[time.Timer] // closes the driver WriteTimeout after the end
 	resetOnEnd atomic.Bool                // Close: RST every open stream before the GoAway
 }

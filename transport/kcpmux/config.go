@@ -43,6 +43,11 @@ type Config struct {
 	// link 2048 moved about 1.5 times as much as kcptun's 1024 (4096 gave
 	// little more). Each window costs up to window*MTU bytes of buffering.
 	// KCP's own default of 32 caps a long link at a few hundred KB/s.
+	// A keepalive ping counts as written once kcp-go has queued it, behind
+	// up to SendWindow packets still to be sent, so Mux.KeepAliveTimeout
+	// must exceed the time to send that much at the slowest rate the link
+	// may fall to: 2048 packets are 2.7 MB, which 30 s covers down to
+	// 90 KB/s.
 	SendWindow, RecvWindow int
 	// MTU is the largest UDP payload KCP sends (default 1350, 64..1500 less
 	// 20 bytes with Crypt and 8 with FEC). 1350 leaves room for IPv6, PPPoE

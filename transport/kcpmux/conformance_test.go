@@ -9,12 +9,17 @@ import (
 )
 
 // conformanceConfig has a quick keepalive: KCP has no end-of-stream, so the
-// peer of a session that closes learns of it only when its pings go
-// unanswered, and the suite waits for that.
+// peer of a session that ends without a word learns of it only when its
+// pings go unanswered, and the suite waits for that. A ping is "written"
+// once kcp-go has queued it, behind up to a send window of segments that
+// kcp-go has yet to send, so the timeout must cover draining that window
+// at the worst throughput the test sees (a busy machine, -race): the
+// windows are 256 segments (345 KB), not 2048 (2.7 MB).
 func conformanceConfig() *Config {
 	return testConfig(func(c *Config) {
 		c.Mux.KeepAliveInterval = 200 * time.Millisecond
 		c.Mux.KeepAliveTimeout = time.Second
+		c.SendWindow, c.RecvWindow = 256, 256
 	})
 }
 

@@ -58,7 +58,7 @@ type Session struct {
 	writeAt    atomic.Int64               // when the driver got the batch it is writing (ns since epoch), 0 if none
 	writeEnd   atomic.Int64               // when its last write returned (ns since epoch)
 	closeT     atomic.Pointer[time.Timer] // closes the driver WriteTimeout after the end
-	resetOnEnd atomic.Bool                // Close: RST every open stream before the GoAway
+	resetOnEnd atomic.Bool                // Close, or Shutdown giving up: RST every open stream
 }
 
 // pingWait is an outstanding ping request.

@@ -38,6 +38,7 @@ type loopDriver struct {
 	inDead     bool        // Input failed: discard what else arrives
 	discarded  int         // bytes discarded since, at most ~maxDiscard
 	abort      bool        // close without waiting for gnet's queue to drain
+	endErr     error       // why the loop closed the connection itself, for ended
 	poll       *time.Timer // calls the loop back while output waits on gnet
 	pollGap    time.Duration
 	pushed     int       // bytes handed to gnet since the last stall check
@@ -135,8 +136,11 @@ func (d *loopDriver) ended(err error) {
 	if d.poll != nil {
 		d.poll.Stop()
 	}
-	if err == nil {
+	switch {
+	case d.endErr != nil:
+		err = d.endErr
+	case err == nil:
 		err = errLoopClosed // harmless if the session has ended already
 	}
-	d.eng.Closed(err)
+	d.eng.Closed(err) // the one place the transport's end is reported
 }

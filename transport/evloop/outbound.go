@@ -51,8 +51,7 @@ func (d *loopDriver) pump(c gnet.Conn) gnet.Action {
 				return gnet.None
 			}
 			if d.stalled(c) {
-				d.abort = true
-				d.eng.Closed(errPeerNotReading)
+				d.abort, d.endErr = true, errPeerNotReading // reported by OnClose
 				return gnet.Close
 			}
 			d.schedulePoll(d.pollGap)

@@ -64,12 +64,18 @@ func (b *Budget) Available() int64 { return b.avail.Load() }
 // so the smallest sample is kept. Growth does not wait for pings, nor need
 // keepalive to be on.
 type Receiver struct {
-	Window   uint32 // current window size in bytes
-	Max      uint32 // ceiling for auto-tuning; Window never exceeds it
-	unacked  uint32 // bytes consumed since the last increment
-	unread   int    // bytes received but not consumed, as of the last Add
-	lastSent time.Time
-	read     uint64 // bytes consumed in all
+	Window  uint32 // current window size in bytes
+	Max     uint32 // ceiling for auto-tuning; Window never exceeds it
+	unacked uint32 // bytes consumed since the last increment
+	unread  int    // bytes received but not consumed, as of the last Add
+	// The growth epoch: when it began and how much had been read then; it
+	// begins at the first update after the last decision (zero: not yet),
+	// so time the sender spent waiting for an update does not count.
+	// Growth is decided once half a window has been read in it, so the
+	// rate is never judged from a few bytes that happened to come at once.
+	epochStart time.Time
+	epochRead  uint64
+	read       uint64 // bytes consumed in all
 	// probeEnd is the sender's limit (in bytes since the stream began)
 	// before the update sent at probeSent: reading past it completes an
 	// RTT sample. 0: no probe under way.
@@ -93,8 +99,8 @@ const maxHoldBack = 1 << 20
 const maxGrowth = 8
 
 // Init sets up a receiver with the given initial and maximum window, drawing growth from budget (nil: no growth above initial).
-func (r *Receiver) Init(initial, ceiling uint32, budget *Budget, now time.Time) {
-	r.Window, r.Max, r.budget, r.lastSent = initial, max(ceiling, initial), budget, now
+func (r *Receiver) Init(initial, ceiling uint32, budget *Budget) {
+	r.Window, r.Max, r.budget = initial, max(ceiling, initial), budget
 }
 
 // Add records that the application consumed n bytes, leaving unread bytes
@@ -124,10 +130,11 @@ func (r *Receiver) probed() bool { return r.probeEnd != 0 && r.read > r.probeEnd
 // time now with rtt the session's round-trip estimate from pings (0 if
 // unknown). It returns 0 if no increment is due.
 //
-// The window grows only if the reader keeps up (unread is at most a
-// quarter window) and the bytes since the last update went at a quarter or
-// more of the rate the window allows (Window per round trip): then the
-// sender is held back by the window. The faster they went, the more it
+// Growth is decided once half a window has been read in the epoch that
+// began at the first update after the last decision. The window grows only
+// if the reader keeps up (unread is at most a quarter window) and those
+// bytes went at a quarter or more of the rate the window allows (Window per
+// round trip): then the sender is held back by the window. The faster they went, the more it
 // grows: 2x at a quarter of that rate, up to 8x at the full rate. A
 // reader that lets data pile up gets no more window whatever the RTT
 // estimate says, so a delayed ping cannot inflate its buffers.
@@ -144,14 +151,19 @@ func (r *Receiver) Grant(now time.Time, rtt time.Duration) uint32 {
 		r.probeEnd, r.probeSent = r.read-uint64(inc)+uint64(r.Window), now
 	}
 	r.unacked = 0
-	if f := r.growth(float64(inc), now.Sub(r.lastSent), minRTT(rtt, r.dataRTT)); f > 1 && r.budget != nil {
-		want := int64(min(uint64(r.Window)*uint64(f-1), uint64(r.Max-r.Window)))
-		if got := r.budget.take(want); got > 0 && r.hold(got) {
-			r.Window += uint32(got)
-			inc += uint32(got)
+	switch epoch := r.read - r.epochRead; {
+	case r.epochStart.IsZero():
+		r.epochStart, r.epochRead = now, r.read
+	case epoch >= uint64(r.Window/2):
+		f := r.growth(float64(epoch), now.Sub(r.epochStart), minRTT(rtt, r.dataRTT))
+		if want := int64(min(uint64(r.Window)*uint64(f-1), uint64(r.Max-r.Window))); want > 0 && r.budget != nil {
+			if got := r.budget.take(want); got > 0 && r.hold(got) {
+				r.Window += uint32(got)
+				inc += uint32(got)
+			}
 		}
+		r.epochStart = time.Time{}
 	}
-	r.lastSent = now
 	return inc
 }
 

@@ -16,7 +16,7 @@ var t0 = time.Unix(1000, 0)
 
 func TestHalfWindowRule(t *testing.T) {
 	var r Receiver
-	r.Init(initial, initial, nil, t0)
+	r.Init(initial, initial, nil)
 	// Nothing is due until half the window has been consumed (more data is
 	// buffered, so the reader has not caught up).
 	if r.Add(128<<10-1, 1) {
@@ -44,7 +44,7 @@ func TestHalfWindowRule(t *testing.T) {
 func TestGrowsWhenWindowLimited(t *testing.T) {
 	b := NewBudget(64 << 20)
 	var r Receiver
-	r.Init(initial, 4<<20, b, t0)
+	r.Init(initial, 4<<20, b)
 	now := t0
 	rtt := time.Millisecond
 	var sizes []uint32
@@ -80,7 +80,7 @@ func TestGrowsWhenWindowLimited(t *testing.T) {
 func TestNoGrowthWhenReaderIsSlow(t *testing.T) {
 	b := NewBudget(64 << 20)
 	var r Receiver
-	r.Init(initial, 16<<20, b, t0)
+	r.Init(initial, 16<<20, b)
 	now := t0
 	for range 5 {
 		now = now.Add(100 * time.Millisecond) // far slower than 2 RTT
@@ -97,16 +97,26 @@ func TestNoGrowthWhenReaderIsSlow(t *testing.T) {
 func TestNoGrowthWhenDataPilesUp(t *testing.T) {
 	b := NewBudget(64 << 20)
 	var r Receiver
-	r.Init(initial, 16<<20, b, t0)
-	// Fast consumption by the clock, but a quarter window and more is still
-	// unread: the reader is the bottleneck (or the RTT estimate is too
-	// high), so more window would only buffer more.
-	r.Add(initial/2, initial/4+1)
-	if inc := r.Grant(t0.Add(time.Microsecond), time.Millisecond); inc != initial/2 {
+	r.Init(initial, 16<<20, b)
+	// Half windows consumed a microsecond apart: fast by the clock. The
+	// first update starts the growth epoch; the second decides.
+	grant := func(at time.Duration, unread int) uint32 {
+		t.Helper()
+		r.Add(initial/2, unread)
+		return r.Grant(t0.Add(at), time.Millisecond)
+	}
+	if inc := grant(time.Microsecond, 0); inc != initial/2 {
 		t.Fatalf("increment %d, want exactly the consumed %d", inc, initial/2)
 	}
-	r.Add(initial/2, initial/4)
-	if inc := r.Grant(t0.Add(2*time.Microsecond), time.Millisecond); inc != initial/2+7*initial {
+	// But a quarter window and more is still unread: the reader is the
+	// bottleneck (or the RTT estimate is too high), so more window would
+	// only buffer more.
+	if inc := grant(2*time.Microsecond, initial/4+1); inc != initial/2 {
+		t.Fatalf("increment %d with data piling up, want exactly the consumed %d", inc, initial/2)
+	}
+	// The same with the reader keeping up: the window grows 8x.
+	grant(3*time.Microsecond, 0)
+	if inc := grant(4*time.Microsecond, initial/4); inc != initial/2+7*initial {
 		t.Fatalf("increment %d with the reader keeping up, want %d (window grown 8x)", inc, initial/2+7*initial)
 	}
 }
@@ -114,8 +124,8 @@ func TestNoGrowthWhenDataPilesUp(t *testing.T) {
 func TestBudgetCapsGrowth(t *testing.T) {
 	b := NewBudget(initial + initial/2)
 	var r1, r2 Receiver
-	r1.Init(initial, 16<<20, b, t0)
-	r2.Init(initial, 16<<20, b, t0)
+	r1.Init(initial, 16<<20, b)
+	r2.Init(initial, 16<<20, b)
 	now := t0
 	for range 8 {
 		now = now.Add(time.Microsecond)
@@ -133,7 +143,7 @@ func TestBudgetCapsGrowth(t *testing.T) {
 func TestReleaseRacesGrowth(t *testing.T) {
 	b := NewBudget(1 << 30)
 	var r Receiver
-	r.Init(initial, 1<<30, b, t0)
+	r.Init(initial, 1<<30, b)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -157,7 +167,7 @@ func TestReleaseRacesGrowth(t *testing.T) {
 // the window, not half: after a burst the sender may be waiting for it.
 func TestDrainedReaderReturnsCreditEarly(t *testing.T) {
 	var r Receiver
-	r.Init(initial, initial, nil, t0)
+	r.Init(initial, initial, nil)
 	if r.Add(initial/8, 1) {
 		t.Fatal("increment due for an eighth of the window with data still buffered")
 	}
@@ -165,7 +175,7 @@ func TestDrainedReaderReturnsCreditEarly(t *testing.T) {
 		t.Fatalf("increment %d before anything was due", got)
 	}
 	r = Receiver{}
-	r.Init(initial, initial, nil, t0)
+	r.Init(initial, initial, nil)
 	if r.Add(initial/8-1, 0) {
 		t.Fatal("increment due before an eighth of the window was read")
 	}
@@ -180,7 +190,7 @@ func TestDrainedReaderReturnsCreditEarly(t *testing.T) {
 // A large window returns credit every MiB, not every half window.
 func TestLargeWindowHoldsBackAtMostOneMiB(t *testing.T) {
 	var r Receiver
-	r.Init(16<<20, 16<<20, nil, t0)
+	r.Init(16<<20, 16<<20, nil)
 	if r.Add(1<<20-1, 1) {
 		t.Fatal("increment due before 1 MiB was read")
 	}
@@ -209,7 +219,7 @@ func TestRTTFromData(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := NewBudget(64 << 20)
 			var r Receiver
-			r.Init(initial, 16<<20, b, t0)
+			r.Init(initial, 16<<20, b)
 			// The initial window arrives at once; half of it is read.
 			sent := t0.Add(rtt / 2)
 			r.Add(initial/2, initial/2)
@@ -233,9 +243,12 @@ func TestRTTFromData(t *testing.T) {
 			if inc := r.Grant(sent.Add(rtt), 0); inc != 0 {
 				t.Fatalf("increment %d for one byte", inc)
 			}
-			// Half a window more, within the round trip the data showed.
+			// Then half a window every 20 ms: slow for the 1 ms assumed,
+			// fast for the round trip the data showed.
 			r.Add(initial/2-1, 0)
-			r.Grant(sent.Add(rtt+rtt/2), 0)
+			r.Grant(sent.Add(rtt+rtt/2), 0) // starts the growth epoch
+			r.Add(initial/2, 0)
+			r.Grant(sent.Add(rtt+rtt/2+20*time.Millisecond), 0)
 			if grew := r.Window > initial; grew != tc.grows {
 				t.Fatalf("window %d; want growth: %v", r.Window, tc.grows)
 			}

@@ -71,8 +71,9 @@ type Receiver struct {
 	// The growth epoch: when it began and how much had been read then; it
 	// begins at the first update after the last decision (zero: not yet),
 	// so time the sender spent waiting for an update does not count.
-	// Growth is decided once half a window has been read in it, so the
-	// rate is never judged from a few bytes that happened to come at once.
+	// Growth is decided once half a window has been read in it (and the
+	// reader has caught up), so the rate is never judged from a few bytes
+	// that happened to come at once.
 	epochStart time.Time
 	epochRead  uint64
 	read       uint64 // bytes consumed in all
@@ -131,10 +132,11 @@ func (r *Receiver) probed() bool { return r.probeEnd != 0 && r.read > r.probeEnd
 // unknown). It returns 0 if no increment is due.
 //
 // Growth is decided once half a window has been read in the epoch that
-// began at the first update after the last decision. The window grows only
-// if the reader keeps up (unread is at most a quarter window) and those
-// bytes went at a quarter or more of the rate the window allows (Window per
-// round trip): then the sender is held back by the window. The faster they went, the more it
+// began at the first update after the last decision, at an update where the
+// reader keeps up (unread is at most a quarter window; until then the epoch
+// goes on). The window grows if those bytes went at a quarter or more of
+// the rate the window allows (Window per round trip): then the sender is
+// held back by the window. The faster they went, the more it
 // grows: 2x at a quarter of that rate, up to 8x at the full rate. A
 // reader that lets data pile up gets no more window whatever the RTT
 // estimate says, so a delayed ping cannot inflate its buffers.
@@ -154,7 +156,7 @@ func (r *Receiver) Grant(now time.Time, rtt time.Duration) uint32 {
 	switch epoch := r.read - r.epochRead; {
 	case r.epochStart.IsZero():
 		r.epochStart, r.epochRead = now, r.read
-	case epoch >= uint64(r.Window/2):
+	case epoch >= uint64(r.Window/2) && r.unread <= int(r.Window/4):
 		f := r.growth(float64(epoch), now.Sub(r.epochStart), minRTT(rtt, r.dataRTT))
 		if want := int64(min(uint64(r.Window)*uint64(f-1), uint64(r.Max-r.Window))); want > 0 && r.budget != nil {
 			if got := r.budget.take(want); got > 0 && r.hold(got) {
@@ -171,7 +173,7 @@ func (r *Receiver) Grant(now time.Time, rtt time.Duration) uint32 {
 // bytes were read in elapsed time with the given round-trip estimate (0:
 // unknown); 1 for no growth.
 func (r *Receiver) growth(consumed float64, elapsed, rtt time.Duration) int {
-	if r.Window >= r.Max || r.unread > int(r.Window/4) {
+	if r.Window >= r.Max {
 		return 1
 	}
 	if rtt <= 0 {

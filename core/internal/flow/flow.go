@@ -46,7 +46,7 @@ func (b *Budget) Available() int64 { return b.avail.Load() }
 //
 // Credit goes back as the application consumes data: once the bytes read
 // since the last update reach half the window (the rule the Rust crate
-// follows) or 1 MiB, whichever is less, or an eighth of the window when the
+// follows) or 1 MiB, whichever is less, or a quarter of the window when the
 // reader has emptied its buffer, Grant returns them all as one increment.
 // The last two keep a large window busy: credit held back waits for the
 // next update, and after a burst the next bytes may be a round trip away.
@@ -120,7 +120,7 @@ func (r *Receiver) Add(n, unread int) bool {
 
 // due reports whether an increment is to be sent.
 func (r *Receiver) due() bool {
-	return r.unacked >= min(r.Window/2, maxHoldBack) || r.unread == 0 && r.unacked >= r.Window/8
+	return r.unacked >= min(r.Window/2, maxHoldBack) || r.unread == 0 && r.unacked >= r.Window/4
 }
 
 // probed reports whether the reader got past the probe's limit: the sender
@@ -136,10 +136,10 @@ func (r *Receiver) probed() bool { return r.probeEnd != 0 && r.read > r.probeEnd
 // reader keeps up (unread is at most a quarter window; until then the epoch
 // goes on). The window grows if those bytes went at a quarter or more of
 // the rate the window allows (Window per round trip): then the sender is
-// held back by the window. The faster they went, the more it
-// grows: 2x at a quarter of that rate, up to 8x at the full rate. A
-// reader that lets data pile up gets no more window whatever the RTT
-// estimate says, so a delayed ping cannot inflate its buffers.
+// held back by the window. The faster they went, the more it grows: 2x at
+// a quarter of that rate, up to 8x at the full rate. A reader that lets
+// data pile up gets no more window whatever the RTT estimate says, so a
+// delayed ping cannot inflate its buffers.
 func (r *Receiver) Grant(now time.Time, rtt time.Duration) uint32 {
 	if r.probed() {
 		r.dataRTT = minRTT(r.dataRTT, max(now.Sub(r.probeSent), 1))

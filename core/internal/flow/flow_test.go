@@ -162,27 +162,27 @@ func TestReleaseRacesGrowth(t *testing.T) {
 	}
 }
 
-// A reader that has emptied its buffer gets credit back after an eighth of
+// A reader that has emptied its buffer gets credit back after a quarter of
 // the window, not half: after a burst the sender may be waiting for it.
 func TestDrainedReaderReturnsCreditEarly(t *testing.T) {
 	var r Receiver
 	r.Init(initial, initial, nil)
-	if r.Add(initial/8, 1) {
-		t.Fatal("increment due for an eighth of the window with data still buffered")
+	if r.Add(initial/4, 1) {
+		t.Fatal("increment due for a quarter of the window with data still buffered")
 	}
 	if got := r.Grant(t0.Add(time.Second), 0); got != 0 {
 		t.Fatalf("increment %d before anything was due", got)
 	}
 	r = Receiver{}
 	r.Init(initial, initial, nil)
-	if r.Add(initial/8-1, 0) {
-		t.Fatal("increment due before an eighth of the window was read")
+	if r.Add(initial/4-1, 0) {
+		t.Fatal("increment due before a quarter of the window was read")
 	}
 	if !r.Add(1, 0) {
-		t.Fatal("no increment due after an eighth of the window, buffer empty")
+		t.Fatal("no increment due after a quarter of the window, buffer empty")
 	}
-	if got := r.Grant(t0.Add(time.Second), 0); got != initial/8 {
-		t.Fatalf("increment %d, want the %d read", got, initial/8)
+	if got := r.Grant(t0.Add(time.Second), 0); got != initial/4 {
+		t.Fatalf("increment %d, want the %d read", got, initial/4)
 	}
 }
 

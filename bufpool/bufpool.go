@@ -4,11 +4,10 @@
 //     which calibrates to the sizes it sees and drops rare outliers. It fits
 //     buffers whose sizes are alike, such as batches of 12-byte control
 //     frames. Keep one Pool per kind of use.
-//   - Slabs: Links, chained buffers in fixed size classes, never
-//     calibrated, for the frames a stream queues, which range from one empty
-//     SYN frame to several full frames: a stream's chain grows by linking
-//     larger links, never by copying, and a busy stream's large link is
-//     always recycled rather than dropped as an outlier.
+//   - Slabs: variable-size buffers in fixed size classes, never calibrated,
+//     for stream frame buffers, whose sizes range from one empty SYN frame
+//     to several full frames: a busy stream's large buffer is always
+//     recycled rather than dropped as an outlier.
 //   - Chunks (GetChunk/PutChunk, 16 KiB) back the per-stream receive rings;
 //     Large buffers (GetLarge/PutLarge, 64 KiB) the goroutine driver's bulk
 //     reads. Their size never varies, so a plain sync.Pool recycles them.
@@ -66,52 +65,55 @@ func GetLarge() *Large { return larges.Get().(*Large) }
 func PutLarge(b *Large) { larges.Put(b) }
 
 // slabClasses are the capacities Slabs pools: powers of four from 4 KiB,
-// each with 1 KiB of slack so that N full frames plus their headers still
-// fit the class of N frames.
+// each with 1 KiB of slack so that a buffer of N full frames plus their
+// headers still fits the class of N frames.
 var slabClasses = [...]int{4<<10 + 1<<10, 16<<10 + 1<<10, 64<<10 + 1<<10, 256<<10 + 1<<10, 1<<20 + 1<<10, 4<<20 + 1<<10}
 
-// Link is one buffer of a chain: its bytes in B, which is appended to
-// within its capacity and never grown, and the next link (nil at the end).
-// A chain grows by linking a new Link, so bytes once written never move:
-// a driver writes a chain as one vectored write of its links' B.
-type Link struct {
-	B    []byte
-	Next *Link
-}
-
-// Slabs pools Links in fixed size classes. Unlike Pool it never
-// calibrates, so a link of a rare large size is recycled as readily as a
-// common small one: a busy stream's large link comes back at once instead
-// of being dropped and reallocated (measured: with Pool, a 1024-stream bulk
-// transfer allocated ~500 MB per 256 MiB moved once calibrated against the
-// many small SYN/ACK/FIN buffers). The zero value is ready to use.
+// Slabs pools Buffers in fixed size classes. Unlike Pool it never
+// calibrates, so a buffer of a rare large size is recycled as readily as a
+// common small one: a busy stream's frame buffer comes back at once
+// instead of being dropped and reallocated (measured: with Pool, a 1024-
+// stream bulk transfer allocated ~500 MB per 256 MiB moved once calibrated
+// against the many small SYN/ACK/FIN buffers). Buffers beyond the largest
+// class are not pooled. The zero value is ready to use.
 type Slabs struct{ pools [len(slabClasses)]sync.Pool }
 
-// Get returns an empty Link with room for at least n bytes, or of the
-// largest class (4 MiB + 1 KiB) if n is larger: link more for the rest.
-func (s *Slabs) Get(n int) *Link {
-	i := 0
-	for i < len(slabClasses)-1 && n > slabClasses[i] {
-		i++
+// Get returns an empty Buffer with room for at least n bytes.
+func (s *Slabs) Get(n int) *Buffer {
+	for i, c := range slabClasses {
+		if n <= c {
+			if b, ok := s.pools[i].Get().(*Buffer); ok {
+				return b
+			}
+			return &Buffer{B: make([]byte, 0, c)}
+		}
 	}
-	if l, ok := s.pools[i].Get().(*Link); ok {
-		return l
-	}
-	return &Link{B: make([]byte, 0, slabClasses[i])}
+	return &Buffer{B: make([]byte, 0, n)}
 }
 
-// PutChain returns l and the links after it to their pools; none of them
-// may be used afterwards. A nil l is an empty chain.
-func (s *Slabs) PutChain(l *Link) {
-	for l != nil {
-		next := l.Next
-		l.B, l.Next = l.B[:0], nil
-		for i, c := range slabClasses {
-			if cap(l.B) == c {
-				s.pools[i].Put(l)
-				break
-			}
+// Grow returns a Buffer holding b's bytes with room for n more: b itself if
+// it has the room, else a larger one (b goes back to the pool). A nil b
+// is an empty buffer.
+func (s *Slabs) Grow(b *Buffer, n int) *Buffer {
+	if b == nil {
+		return s.Get(n)
+	}
+	if cap(b.B)-len(b.B) >= n {
+		return b
+	}
+	nb := s.Get(len(b.B) + n)
+	nb.B = append(nb.B, b.B...)
+	s.Put(b)
+	return nb
+}
+
+// Put returns b to the pool of its class; b must not be used afterwards.
+func (s *Slabs) Put(b *Buffer) {
+	for i, c := range slabClasses {
+		if cap(b.B) == c {
+			b.B = b.B[:0]
+			s.pools[i].Put(b)
+			return
 		}
-		l = next
 	}
 }

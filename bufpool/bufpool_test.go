@@ -1,6 +1,7 @@
 package bufpool
 
 import (
+	"bytes"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -10,32 +11,29 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestSlabsClasses(t *testing.T) {
 	var s Slabs
-	for _, c := range []struct{ n, cap int }{
-		{0, 5 << 10}, {12, 5 << 10}, {5 << 10, 5 << 10}, {5<<10 + 1, 17 << 10},
-		{64 << 10, 65 << 10}, {256<<10 + 60, 257 << 10}, {4<<20 + 1<<10, 4<<20 + 1<<10},
-		{8 << 20, 4<<20 + 1<<10}, // beyond the largest class: the largest
-	} {
-		l := s.Get(c.n)
-		if len(l.B) != 0 || cap(l.B) != c.cap || l.Next != nil {
-			t.Fatalf("Get(%d): len %d cap %d next %v; want an empty link of cap %d", c.n, len(l.B), cap(l.B), l.Next, c.cap)
+	for _, n := range []int{0, 12, 5 << 10, 5<<10 + 1, 64 << 10, 256<<10 + 60, 4<<20 + 1<<10} {
+		b := s.Get(n)
+		if len(b.B) != 0 || cap(b.B) < n {
+			t.Fatalf("Get(%d): len %d cap %d", n, len(b.B), cap(b.B))
 		}
-		s.PutChain(l)
+		s.Put(b)
+	}
+	// Beyond the largest class: exact size, not pooled.
+	if b := s.Get(8 << 20); cap(b.B) != 8<<20 {
+		t.Fatalf("Get(8 MiB) cap %d", cap(b.B))
 	}
 }
 
-// A chain goes back link by link, each to its class, and comes back empty
-// and unlinked.
-func TestSlabsPutChain(t *testing.T) {
+func TestSlabsGrowKeepsBytes(t *testing.T) {
 	var s Slabs
-	head := s.Get(100)
-	head.B = append(head.B, "head"...)
-	head.Next = s.Get(100 << 10)
-	head.Next.B = append(head.Next.B, "tail"...)
-	s.PutChain(head)
-	s.PutChain(nil)
-	for _, n := range []int{100, 100 << 10} {
-		if l := s.Get(n); len(l.B) != 0 || l.Next != nil {
-			t.Fatalf("Get(%d) after PutChain: len %d, next %v", n, len(l.B), l.Next)
-		}
+	b := s.Grow(nil, 100)
+	b.B = append(b.B, bytes.Repeat([]byte("x"), 100)...)
+	same := s.Grow(b, 10)
+	if same != b {
+		t.Fatal("Grow replaced a buffer that had room")
+	}
+	big := s.Grow(b, 300<<10)
+	if !bytes.Equal(big.B, bytes.Repeat([]byte("x"), 100)) || cap(big.B)-len(big.B) < 300<<10 {
+		t.Fatalf("Grow: len %d cap %d", len(big.B), cap(big.B))
 	}
 }

@@ -11,13 +11,12 @@ import (
 	"github.com/netmux/netmux/core/internal/flow"
 )
 
-// frameBuf holds encoded control frames: a pooled, variable-size buffer.
+// frameBuf holds encoded frames: a pooled, variable-size buffer.
 type frameBuf = bufpool.Buffer
 
 // Control frames go in a calibrating pool (their batches are small and
-// similar); stream data in chains of links of fixed size classes, so that
-// a stream's frames never move once written and a busy stream's large
-// links are always recycled (see bufpool.Slabs).
+// similar); stream data in fixed size classes, so that a busy stream's
+// large buffer is always recycled (see bufpool.Slabs).
 var (
 	ctrlBufs bufpool.Pool
 	dataBufs bufpool.Slabs
@@ -48,35 +47,27 @@ type sendQueue struct {
 	pending atomic.Bool // a Wake is due or pending
 
 	mu          sync.Mutex
-	ctrl        *frameBuf       // control frames, written before any data
-	sched       scheduler       // streams with frames queued
-	queued      int             // bytes in streams' out buffers
-	roomWaits   fifo            // writers waiting for room in the send buffer, in order
-	promised    int             // room promised to writers woken from roomWaits, not yet taken
-	ctrlOut     *frameBuf       // control frames handed to the driver, not yet written
-	inflight    []*bufpool.Link // streams' chains handed to the driver, not yet written
-	inflightLen int             // bytes in ctrlOut and inflight
-	pingsQueued []uint32        // ping requests in ctrl
-	pingsOut    []uint32        // ping requests in ctrlOut
-	synQueued   int             // our streams whose SYN is queued, not yet handed out
-	goAwayDue   bool            // a graceful GoAway waits for those SYNs to go first
-	ended       bool            // the session ended: no new control frames
-	broken      bool            // a write failed: nothing more will be written
+	ctrl        *frameBuf   // control frames, written before any data
+	sched       scheduler   // streams with frames queued
+	queued      int         // bytes in streams' out buffers
+	roomWaits   fifo        // writers waiting for room in the send buffer, in order
+	promised    int         // room promised to writers woken from roomWaits, not yet taken
+	ctrlOut     *frameBuf   // control frames handed to the driver, not yet written
+	inflight    []*frameBuf // stream buffers handed to the driver, not yet written
+	inflightLen int         // bytes in ctrlOut and inflight
+	pingsQueued []uint32    // ping requests in ctrl
+	pingsOut    []uint32    // ping requests in ctrlOut
+	synQueued   int         // our streams whose SYN is queued, not yet handed out
+	goAwayDue   bool        // a graceful GoAway waits for those SYNs to go first
+	ended       bool        // the session ended: no new control frames
+	broken      bool        // a write failed: nothing more will be written
 }
 
 // txState is a stream's part of the send queue, guarded by its lock.
 type txState struct {
-	// Encoded frames not yet handed to the driver: a chain of links that
-	// grows at its tail, each new link at least as large as the chain, so
-	// that a chain stays short and its bytes never move. The last frame's
-	// header lies whole in one link, where its length grows as writes
-	// coalesce and a FIN or RST flag may be set.
-	out     *bufpool.Link
-	tail    *bufpool.Link // out's last link
-	outLen  int           // bytes in out
-	hdr     *bufpool.Link // the link holding the last frame's header, nil if none
-	lastHdr int           // offset in hdr.B of the last frame's header
-	inSched bool          // in the scheduler
+	out     *frameBuf // encoded frames not yet handed to the driver
+	lastHdr int       // offset in out of the last frame's header, -1 if none
+	inSched bool      // in the scheduler
 	// A writer that finds no room waits for one of two things: its own
 	// buffer (full at 4 frames) to be taken by output (waitOwn), or room in
 	// the session's send buffer (waitRoom: in roomWaits). When output takes
@@ -98,7 +89,7 @@ func (q *sendQueue) init(c *Config, wake func()) {
 }
 
 func newTxState() txState {
-	return txState{credit: flow.NewSendCredit(frame.InitialWindow), prio: DefaultPriority}
+	return txState{lastHdr: -1, credit: flow.NewSendCredit(frame.InitialWindow), prio: DefaultPriority}
 }
 
 // kick makes sure the driver will call Output soon.
@@ -153,7 +144,10 @@ func (q *sendQueue) end(resets []uint32, code *frame.ErrorCode, flush bool) {
 	if !flush {
 		for st := q.sched.pop(); st != nil; st = q.sched.pop() {
 			st.tx.inSched = false
-			dataBufs.PutChain(st.tx.take())
+			if st.tx.out != nil {
+				dataBufs.Put(st.tx.out)
+				st.tx.out = nil
+			}
 		}
 		q.dequeuedLocked(q.queued)
 		q.synQueued = 0
@@ -202,24 +196,21 @@ func (q *sendQueue) output(dst [][]byte) [][]byte {
 		}
 		tx := &st.tx
 		tx.inSched = false
-		n := tx.outLen
-		chain := tx.take()
-		if chain == nil {
+		b := tx.out
+		if b == nil {
 			continue // dropped by a reset
 		}
 		if !tx.sent && st.opener() {
 			q.synQueued-- // its SYN is in this batch
 		}
-		tx.sent = true
+		tx.out, tx.lastHdr, tx.sent = nil, -1, true
 		if tx.waitOwn {
 			tx.waitOwn = false
 			q.waitForRoomLocked(st) // woken below once the room admits it
 		}
-		for l := chain; l != nil; l = l.Next {
-			dst = append(dst, l.B)
-		}
-		q.inflight = append(q.inflight, chain)
-		total += n
+		dst = append(dst, b.B)
+		q.inflight = append(q.inflight, b)
+		total += len(b.B)
 	}
 	q.inflightLen += total
 	if !q.sched.empty() || q.goAwayDue {
@@ -243,8 +234,8 @@ func (q *sendQueue) written(err error) (pings []uint32, n int, drained bool) {
 		ctrlBufs.Put(q.ctrlOut)
 		q.ctrlOut = nil
 	}
-	for i, chain := range q.inflight {
-		dataBufs.PutChain(chain)
+	for i, b := range q.inflight {
+		dataBufs.Put(b)
 		q.inflight[i] = nil
 	}
 	q.inflight = q.inflight[:0]
@@ -351,7 +342,7 @@ func (q *sendQueue) open(st *Stream, flag frame.Flags) {
 		q.mu.Unlock()
 		return
 	}
-	q.appendFrameLocked(st, flag, 0)
+	q.appendFrameLocked(st, flag)
 	if flag == frame.FlagSYN {
 		q.synQueued++
 	}
@@ -397,7 +388,10 @@ func (q *sendQueue) writeLocked(st *Stream, p []byte) (int, error) {
 // takes st's own full buffer, or when the send buffer has room for it.
 func (q *sendQueue) roomLocked(st *Stream, want int) int {
 	tx := &st.tx
-	own := 4*q.maxFrame - tx.outLen
+	own := 4 * q.maxFrame
+	if tx.out != nil {
+		own -= len(tx.out.B)
+	}
 	free := q.freeLocked()
 	switch {
 	case own <= frame.HeaderSize:
@@ -443,7 +437,7 @@ func (q *sendQueue) resetAfterFin(st *Stream) bool {
 	if st.setState(stReset|stRecvReset)&(stReset|stCutOff) != 0 {
 		return false
 	}
-	q.appendFrameLocked(st, frame.FlagRST, 0)
+	q.appendFrameLocked(st, frame.FlagRST)
 	return true
 }
 
@@ -454,9 +448,10 @@ func (q *sendQueue) drop(st *Stream) (peerKnows bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	tx := &st.tx
-	if n := tx.outLen; n > 0 {
-		dataBufs.PutChain(tx.take())
-		q.dequeuedLocked(n)
+	if tx.out != nil {
+		q.dequeuedLocked(len(tx.out.B))
+		dataBufs.Put(tx.out)
+		tx.out, tx.lastHdr = nil, -1
 		if !tx.sent && st.opener() {
 			q.synQueued-- // its SYN never leaves
 		}
@@ -478,35 +473,35 @@ func (q *sendQueue) setPriority(st *Stream, p Priority) {
 	q.sched.push(st)
 }
 
-// appendDataLocked encodes p as Data frames at the end of st's chain,
+// appendDataLocked encodes p as Data frames at the end of st's out buffer,
 // growing the last frame while it has room so that small writes coalesce.
 func (q *sendQueue) appendDataLocked(st *Stream, p []byte) {
 	tx := &st.tx
+	// Room for all of p and its headers at once, from the size classes.
+	tx.out = dataBufs.Grow(tx.out, len(p)+(len(p)/q.maxFrame+1)*frame.HeaderSize)
 	for len(p) > 0 {
-		if tx.hdr == nil || tx.lastFlags()&frame.FlagFIN != 0 || tx.lastLen() >= q.maxFrame {
-			q.appendFrameLocked(st, 0, len(p))
+		if tx.lastHdr < 0 || tx.lastFlags()&frame.FlagFIN != 0 || tx.lastLen() >= q.maxFrame {
+			q.appendFrameLocked(st, 0)
 		}
 		k := min(len(p), q.maxFrame-tx.lastLen())
-		tx.appendBytes(p[:k], len(p))
-		binary.BigEndian.PutUint32(tx.hdr.B[tx.lastHdr+8:], uint32(tx.lastLen()+k))
+		tx.out.B = append(tx.out.B, p[:k]...)
+		binary.BigEndian.PutUint32(tx.out.B[tx.lastHdr+8:], uint32(tx.lastLen()+k))
 		q.queued += k
 		p = p[k:]
 	}
 }
 
-// appendFrameLocked starts a new, empty Data frame with flags at the end of
-// st's chain and schedules st; more payload bytes are about to follow it
-// (sizing a new link).
-func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags, more int) {
+// appendFrameLocked starts a new, empty Data frame with flags in st's out
+// buffer and schedules st.
+func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags) {
 	tx := &st.tx
-	if tx.tail == nil || cap(tx.tail.B)-len(tx.tail.B) < frame.HeaderSize {
-		tx.link(frame.HeaderSize + more)
+	if tx.out == nil {
+		tx.out = dataBufs.Get(frame.HeaderSize)
 	}
-	tx.hdr, tx.lastHdr = tx.tail, len(tx.tail.B)
-	tx.tail.B = frame.AppendHeader(tx.tail.B, frame.Header{
+	tx.lastHdr = len(tx.out.B)
+	tx.out.B = frame.AppendHeader(tx.out.B, frame.Header{
 		Version: frame.Version, Type: frame.TypeData, Flags: flags, StreamID: st.id,
 	})
-	tx.outLen += frame.HeaderSize
 	q.queued += frame.HeaderSize
 	if !tx.inSched {
 		tx.inSched = true
@@ -518,53 +513,18 @@ func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags, more int) {
 // frame carrying it.
 func (q *sendQueue) appendFlagLocked(st *Stream, flag frame.Flags) {
 	tx := &st.tx
-	if tx.hdr == nil {
-		q.appendFrameLocked(st, flag, 0)
+	if tx.lastHdr < 0 {
+		q.appendFrameLocked(st, flag)
 		return
 	}
-	b := tx.hdr.B[tx.lastHdr+2:]
+	b := tx.out.B[tx.lastHdr+2:]
 	binary.BigEndian.PutUint16(b, binary.BigEndian.Uint16(b)|uint16(flag))
 }
 
-// appendBytes copies b to the end of the chain, linking new links as the
-// last one fills; want (at least len(b)) is how many bytes are about to be
-// appended, b included, to size a new link.
-func (tx *txState) appendBytes(b []byte, want int) {
-	for len(b) > 0 {
-		if len(tx.tail.B) == cap(tx.tail.B) {
-			tx.link(want)
-		}
-		n := len(tx.tail.B)
-		k := copy(tx.tail.B[n:cap(tx.tail.B)], b)
-		tx.tail.B = tx.tail.B[:n+k]
-		tx.outLen += k
-		b, want = b[k:], want-k
-	}
-}
-
-// link appends an empty link with room for want bytes, or for as many as
-// the chain holds if that is more (so that links grow geometrically).
-func (tx *txState) link(want int) {
-	l := dataBufs.Get(max(want, tx.outLen))
-	if tx.tail == nil {
-		tx.out = l
-	} else {
-		tx.tail.Next = l
-	}
-	tx.tail = l
-}
-
-// take detaches the chain (nil if empty) and leaves tx with none.
-func (tx *txState) take() *bufpool.Link {
-	chain := tx.out
-	tx.out, tx.tail, tx.outLen, tx.hdr = nil, nil, 0, nil
-	return chain
-}
-
 func (tx *txState) lastLen() int {
-	return int(binary.BigEndian.Uint32(tx.hdr.B[tx.lastHdr+8:]))
+	return int(binary.BigEndian.Uint32(tx.out.B[tx.lastHdr+8:]))
 }
 
 func (tx *txState) lastFlags() frame.Flags {
-	return frame.Flags(binary.BigEndian.Uint16(tx.hdr.B[tx.lastHdr+2:]))
+	return frame.Flags(binary.BigEndian.Uint16(tx.out.B[tx.lastHdr+2:]))
 }

@@ -160,6 +160,38 @@ func TestRoomWakesWritersInOrderAsFarAsItGoes(t *testing.T) {
 	}
 }
 
+// A writer waiting for room is not woken for a sliver of what it asked for
+// (less than a frame), and writers that come later, however small, queue
+// behind it rather than take the room it waits for.
+func TestRoomWaitersWaitForAFrameAndAreNotOvertaken(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxSendBuffer = 64 << 10
+	_, sts := manualSession(t, cfg, 5)
+	a, b, big, small, late := sts[0], sts[1], sts[2], sts[3], sts[4]
+	const hdr = frame.HeaderSize
+	queue(t, a, 5000, true)
+	queue(t, b, cfg.MaxSendBuffer-(5000+hdr)-hdr, true) // the buffer is full
+	queue(t, big, 20000, false)
+	queue(t, small, 100, false)
+	a.Reset() // 5012 bytes free: less than big asked for
+	queue(t, late, 100, false)
+	for _, w := range []*Stream{big, small, late} {
+		if room, _, promised := waitState(w); !room || promised != 0 {
+			t.Fatalf("stream %d with a sliver free: waiting %v, promised %d; want still waiting", w.id, room, promised)
+		}
+	}
+	b.Reset()
+	for _, w := range []struct {
+		st   *Stream
+		want int
+	}{{big, 20000}, {small, 100}, {late, 100}} {
+		if room, _, promised := waitState(w.st); room || promised != w.want+hdr {
+			t.Fatalf("stream %d with the buffer free: waiting %v, promised %d; want %d", w.st.id, room, promised, w.want+hdr)
+		}
+		queue(t, w.st, w.want, true)
+	}
+}
+
 // A writer held back by its own stream's buffer (four frames) is woken
 // when the driver takes that buffer, not by room freed elsewhere.
 func TestOwnBufferWaiterWokenWhenItsBufferIsTaken(t *testing.T) {

@@ -284,18 +284,23 @@ func (q *sendQueue) dequeuedLocked(n int) {
 // writer.
 func (q *sendQueue) freeLocked() int { return q.maxQueued - q.queued - q.promised }
 
-// wakeForRoomLocked wakes the writers waiting for room, in order, as long as
-// there is room not yet promised, and promises each what it asked for (or
-// what is left). Whenever the free room grows, it runs, so that while
-// writers wait there is no free room nobody was woken for: no wake-up is
-// lost, and a writer never wakes only to find its room taken.
+// wakeForRoomLocked wakes the writers waiting for room, in order, while the
+// room not yet promised admits the first of them, and promises each what it
+// asked for or what is left. A writer is admitted by all it asked for, or
+// by a full frame if it asked for more: each wake-up then moves a frame or
+// the rest of a Write, not a sliver of either (MaxSendBuffer is at least a
+// frame, so once the queue drains the first writer is always admitted).
+// Whenever the free room grows, it runs, so that while writers wait the
+// room not promised never admits the first: no wake-up is lost, and a
+// writer never wakes only to find its room taken.
 func (q *sendQueue) wakeForRoomLocked() {
 	for !q.roomWaits.empty() {
+		st := q.roomWaits.peek()
 		free := q.freeLocked()
-		if free <= frame.HeaderSize {
+		if free <= frame.HeaderSize || free < min(st.tx.want, q.maxFrame) {
 			return
 		}
-		st := q.roomWaits.pop()
+		q.roomWaits.pop()
 		tx := &st.tx
 		tx.waitRoom = false
 		tx.promised = min(tx.want, free)
@@ -310,17 +315,19 @@ func (q *sendQueue) waitForRoomLocked(st *Stream) {
 	q.roomWaits.push(st)
 }
 
-// releaseLocked takes back the room promised to st's writer, which now
-// re-checks its room itself (keeping its place if it still waits in
-// roomWaits) or, if leaving, stops waiting. The caller then runs
-// wakeForRoomLocked, in case the room is not taken.
+// releaseLocked takes back the room promised to st's writer once it has
+// taken what it could (a writer that still waits keeps its place in
+// roomWaits) or, if leaving, stops its waiting. The caller then runs
+// wakeForRoomLocked, in case the room was not all taken.
 func (q *sendQueue) releaseLocked(st *Stream, leaving bool) {
 	tx := &st.tx
-	if leaving && tx.waitRoom {
-		tx.waitRoom = false
-		q.roomWaits.remove(st)
+	if leaving {
+		if tx.waitRoom {
+			tx.waitRoom = false
+			q.roomWaits.remove(st)
+		}
+		tx.waitOwn = false
 	}
-	tx.waitOwn = false
 	q.promised -= tx.promised
 	tx.promised = 0
 }
@@ -356,8 +363,8 @@ func (q *sendQueue) open(st *Stream, flag frame.Flags) {
 // with the stream's error once st can no longer be written.
 func (q *sendQueue) write(st *Stream, p []byte) (int, error) {
 	q.mu.Lock()
-	q.releaseLocked(st, false) // a writer that waited re-checks its room now
 	c, err := q.writeLocked(st, p)
+	q.releaseLocked(st, false)
 	q.wakeForRoomLocked() // room promised to st and not taken passes on
 	q.mu.Unlock()
 	if c > 0 {
@@ -366,6 +373,7 @@ func (q *sendQueue) write(st *Stream, p []byte) (int, error) {
 	return c, err
 }
 
+// writeLocked is write's work under the lock.
 func (q *sendQueue) writeLocked(st *Stream, p []byte) (int, error) {
 	if state := st.state.Load(); state&(stFinSent|stReset|stCutOff) != 0 {
 		return 0, st.stateErr(state)
@@ -383,21 +391,25 @@ func (q *sendQueue) writeLocked(st *Stream, p []byte) (int, error) {
 	return c, nil
 }
 
-// roomLocked returns how many of the want bytes st may queue now. If none
-// for want of room, it registers st to be woken when there is: when output
-// takes st's own full buffer, or when the send buffer has room for it.
+// roomLocked returns how many of the want bytes st may queue now: within
+// its own buffer's limit, its credit, and the free room plus any promised
+// to it. If none for want of room, it registers st to be woken when there
+// is: when output takes st's own full buffer, or when the send buffer has
+// room for it, after the writers already waiting (a writer that was not
+// promised room does not overtake them).
 func (q *sendQueue) roomLocked(st *Stream, want int) int {
 	tx := &st.tx
 	own := 4 * q.maxFrame
 	if tx.out != nil {
 		own -= len(tx.out.B)
 	}
-	free := q.freeLocked()
+	free := q.freeLocked() + tx.promised
+	tx.waitOwn = false
 	switch {
 	case own <= frame.HeaderSize:
 		tx.waitOwn = true
 		own = 4 * q.maxFrame // once output takes the buffer
-	case free <= frame.HeaderSize:
+	case free <= frame.HeaderSize || tx.promised == 0 && !q.roomWaits.empty():
 		if !tx.waitRoom {
 			q.waitForRoomLocked(st)
 		}

@@ -59,7 +59,8 @@ type sendQueue struct {
 	ctrl        *frameBuf   // control frames, written before any data
 	sched       scheduler   // streams with frames queued
 	queued      int         // bytes in streams' out buffers
-	spaceWaits  []*Stream   // writers waiting for room
+	roomWaits   fifo        // writers waiting for room in the send buffer, in order
+	promised    int         // room promised to writers woken from roomWaits, not yet taken
 	ctrlOut     *frameBuf   // control frames handed to the driver, not yet written
 	inflight    []*frameBuf // stream buffers handed to the driver, not yet written
 	inflightLen int         // bytes in ctrlOut and inflight
@@ -73,13 +74,22 @@ type sendQueue struct {
 
 // txState is a stream's part of the send queue, guarded by its lock.
 type txState struct {
-	out     *frameBuf       // encoded frames not yet handed to the driver
-	lastHdr int             // offset in out of the last frame's header, -1 if none
-	inSched bool            // in the scheduler
-	waiting bool            // in spaceWaits
-	sent    bool            // some frame of the stream went to the driver
-	credit  flow.SendCredit // bytes the stream may still send
-	prio    Priority
+	out     *frameBuf // encoded frames not yet handed to the driver
+	lastHdr int       // offset in out of the last frame's header, -1 if none
+	inSched bool      // in the scheduler
+	// A writer that finds no room waits for one of two things: its own
+	// buffer (full at 4 frames) to be taken by output (waitOwn), or room in
+	// the session's send buffer (waitRoom: in roomWaits). When output takes
+	// the buffer of a waitOwn writer, it moves to roomWaits; from there it
+	// is woken in turn once the room freed admits it, with that room
+	// promised to it until it writes or leaves.
+	waitOwn  bool
+	waitRoom bool
+	want     int             // bytes (with a header) the waiting writer asked for
+	promised int             // room promised to it when woken from roomWaits
+	sent     bool            // some frame of the stream went to the driver
+	credit   flow.SendCredit // bytes the stream may still send
+	prio     Priority
 }
 
 func (q *sendQueue) init(c *Config, wake func()) {
@@ -213,6 +223,10 @@ func (q *sendQueue) output(dst [][]byte) [][]byte {
 			q.synQueued-- // its SYN is in this batch
 		}
 		tx.out, tx.lastHdr, tx.sent = nil, -1, true
+		if tx.waitOwn {
+			tx.waitOwn = false
+			q.waitForRoomLocked(st) // woken below once the room admits it
+		}
 		dst = append(dst, b.B)
 		q.inflight = append(q.inflight, b)
 		total += len(b.B)
@@ -279,15 +293,71 @@ func (q *sendQueue) queuedBytes() int {
 }
 
 // dequeuedLocked records that n queued bytes left the send buffer (handed
-// to the driver or dropped) and wakes the writers waiting for room.
+// to the driver or dropped) and wakes the writers the room now admits.
 func (q *sendQueue) dequeuedLocked(n int) {
 	q.queued -= n
-	for _, st := range q.spaceWaits {
-		st.tx.waiting = false
+	q.wakeForRoomLocked()
+}
+
+// freeLocked returns the room in the send buffer not promised to a woken
+// writer.
+func (q *sendQueue) freeLocked() int { return q.maxQueued - q.queued - q.promised }
+
+// wakeForRoomLocked wakes the writers waiting for room, in order, while the
+// room not yet promised admits the first of them, and promises each what it
+// asked for or what is left. A writer is admitted by all it asked for, or
+// by a full frame if it asked for more: each wake-up then moves a frame or
+// the rest of a Write, not a sliver of either (MaxSendBuffer is at least a
+// frame, so once the queue drains the first writer is always admitted).
+// Whenever the free room grows, it runs, so that while writers wait the
+// room not promised never admits the first: no wake-up is lost, and a
+// writer never wakes only to find its room taken.
+func (q *sendQueue) wakeForRoomLocked() {
+	for !q.roomWaits.empty() {
+		st := q.roomWaits.peek()
+		free := q.freeLocked()
+		if free <= frame.HeaderSize || free < min(st.tx.want, q.maxFrame) {
+			return
+		}
+		q.roomWaits.pop()
+		tx := &st.tx
+		tx.waitRoom = false
+		tx.promised = min(tx.want, free)
+		q.promised += tx.promised
 		st.ww.notify()
 	}
-	clear(q.spaceWaits)
-	q.spaceWaits = q.spaceWaits[:0]
+}
+
+// waitForRoomLocked queues st's writer behind the others waiting for room.
+func (q *sendQueue) waitForRoomLocked(st *Stream) {
+	st.tx.waitRoom = true
+	q.roomWaits.push(st)
+}
+
+// releaseLocked takes back the room promised to st's writer once it has
+// taken what it could (a writer that still waits keeps its place in
+// roomWaits) or, if leaving, stops its waiting. The caller then runs
+// wakeForRoomLocked, in case the room was not all taken.
+func (q *sendQueue) releaseLocked(st *Stream, leaving bool) {
+	tx := &st.tx
+	if leaving {
+		if tx.waitRoom {
+			tx.waitRoom = false
+			q.roomWaits.remove(st)
+		}
+		tx.waitOwn = false
+	}
+	q.promised -= tx.promised
+	tx.promised = 0
+}
+
+// stopWaiting is called by a Write that waited, as it returns: it stops
+// waiting, and room still promised to it passes on to the next writers.
+func (q *sendQueue) stopWaiting(st *Stream) {
+	q.mu.Lock()
+	q.releaseLocked(st, true)
+	q.wakeForRoomLocked()
+	q.mu.Unlock()
 }
 
 // open queues the empty frame that carries SYN (open) or ACK (accept) on
@@ -316,43 +386,61 @@ func (q *sendQueue) write(st *Stream, p []byte) (int, error) {
 	q.producers.Lock()
 	defer q.producers.Unlock()
 	q.mu.Lock()
+	c, err := q.writeLocked(st, p)
+	q.releaseLocked(st, false)
+	q.wakeForRoomLocked() // room promised to st and not taken passes on
+	q.mu.Unlock()
+	if c > 0 {
+		q.kick()
+	}
+	return c, err
+}
+
+// writeLocked is write's work under the lock.
+func (q *sendQueue) writeLocked(st *Stream, p []byte) (int, error) {
 	if state := st.state.Load(); state&(stFinSent|stReset|stCutOff) != 0 {
-		q.mu.Unlock()
 		return 0, st.stateErr(state)
 	}
 	if len(p) == 0 {
-		q.mu.Unlock()
 		return 0, nil
 	}
-	room := q.roomLocked(st)
+	room := q.roomLocked(st, len(p))
 	if room <= 0 {
-		q.mu.Unlock()
 		return 0, nil
 	}
 	c := min(room, len(p))
 	q.appendDataLocked(st, p[:c])
 	st.tx.credit.Spend(c)
-	q.mu.Unlock()
-	q.kick()
 	return c, nil
 }
 
-// roomLocked returns how many bytes st may queue now. If none for want of
-// room, it registers st to be woken when the driver takes queued frames.
-func (q *sendQueue) roomLocked(st *Stream) int {
-	outLen := 0
-	if st.tx.out != nil {
-		outLen = len(st.tx.out.B)
+// roomLocked returns how many of the want bytes st may queue now: within
+// its own buffer's limit, its credit, and the free room plus any promised
+// to it. If none for want of room, it registers st to be woken when there
+// is: when output takes st's own full buffer, or when the send buffer has
+// room for it, after the writers already waiting (a writer that was not
+// promised room does not overtake them).
+func (q *sendQueue) roomLocked(st *Stream, want int) int {
+	tx := &st.tx
+	own := 4 * q.maxFrame
+	if tx.out != nil {
+		own -= len(tx.out.B)
 	}
-	space := min(q.maxQueued-q.queued, 4*q.maxFrame-outLen)
-	if space <= frame.HeaderSize {
-		if !st.tx.waiting {
-			st.tx.waiting = true
-			q.spaceWaits = append(q.spaceWaits, st)
+	free := q.freeLocked() + tx.promised
+	tx.waitOwn = false
+	switch {
+	case own <= frame.HeaderSize:
+		tx.waitOwn = true
+		own = 4 * q.maxFrame // once output takes the buffer
+	case free <= frame.HeaderSize || tx.promised == 0 && !q.roomWaits.empty():
+		if !tx.waitRoom {
+			q.waitForRoomLocked(st)
 		}
-		return 0
+	default:
+		return int(min(int64(min(own, free)-frame.HeaderSize), tx.credit.Available()))
 	}
-	return int(min(int64(space-frame.HeaderSize), st.tx.credit.Available()))
+	tx.want = frame.HeaderSize + int(min(int64(min(want, own-frame.HeaderSize)), tx.credit.Available()))
+	return 0
 }
 
 // grant applies a WindowUpdate from the peer to st.

@@ -354,6 +354,8 @@ func (q *sendQueue) releaseLocked(st *Stream, leaving bool) {
 // stopWaiting is called by a Write that waited, as it returns: it stops
 // waiting, and room still promised to it passes on to the next writers.
 func (q *sendQueue) stopWaiting(st *Stream) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
 	q.releaseLocked(st, true)
 	q.wakeForRoomLocked()

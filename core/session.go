@@ -101,6 +101,17 @@ func newSession(d Driver, role Role, c Config) *Session {
 	return s
 }
 
+// settled returns err, a call's failure, once the session's end (if that
+// is why it failed) is complete: the table learns of the end a moment
+// before Done closes, and a caller that sees the session's error must also
+// see Err and IsClosed report it.
+func (s *Session) settled(err error) error {
+	if s.tbl.endedErr() != nil {
+		<-s.done
+	}
+	return err
+}
+
 // newStream makes a stream of this session with id.
 func (s *Session) newStream(id uint32) *Stream { return newStream(s, id) }
 
@@ -134,7 +145,7 @@ func (s *Session) Open() (net.Conn, error) {
 func (s *Session) open(ctx context.Context, waitForSlot bool) (*Stream, error) {
 	st, err := s.tbl.open(ctx, waitForSlot, s.newStream)
 	if err != nil {
-		return nil, err
+		return nil, s.settled(err)
 	}
 	s.stats.opened.Add(1)
 	st.queueOpenFrame(frame.FlagSYN)
@@ -148,7 +159,7 @@ func (s *Session) open(ctx context.Context, waitForSlot bool) (*Stream, error) {
 func (s *Session) AcceptStream(ctx context.Context) (*Stream, error) {
 	st, err := s.tbl.accept(ctx)
 	if err != nil {
-		return nil, err
+		return nil, s.settled(err)
 	}
 	st.queueOpenFrame(frame.FlagACK)
 	return st, nil

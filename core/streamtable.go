@@ -238,6 +238,13 @@ func (t *streamTable) peerGoAway(err *GoAwayError) (idle bool) {
 	return len(t.streams) == 0
 }
 
+// endedErr returns why the session ended, or nil while it runs.
+func (t *streamTable) endedErr() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ended
+}
+
 // goAwayReceived returns the peer's GoAway, or nil.
 func (t *streamTable) goAwayReceived() *GoAwayError {
 	t.mu.Lock()

@@ -43,7 +43,9 @@ func (s *Session) keepAliveFire() {
 	now := s.now()
 	if s.keepAlivePending() {
 		if left := s.keepAliveLeft(now); left > 0 {
-			s.keepalive.Reset(time.Duration(left))
+			// Look again by the next interval at the latest: the proof may
+			// come before the timeout, and the pings must go on then.
+			s.keepalive.Reset(time.Duration(min(left, int64(s.cfg.KeepAliveInterval))))
 			return
 		}
 		s.stats.keepAliveTimeouts.Add(1)

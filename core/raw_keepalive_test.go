@@ -333,3 +333,24 @@ func TestRawKeepAliveReaderHeld(t *testing.T) {
 		t.Fatalf("session ended: %v", err)
 	}
 }
+
+// A peer that answers a keepalive ping late, but well within the timeout,
+// gets the next ping an interval later, not only once the whole timeout
+// has passed: a check that finds the ping unanswered looks again by the
+// next interval.
+func TestRawKeepAliveLateAnswerKeepsPinging(t *testing.T) {
+	p := newRawPeer(t, core.RoleClient, func(c *core.Config) {
+		c.KeepAliveInterval = 50 * time.Millisecond
+		c.KeepAliveTimeout = 10 * time.Second
+	})
+	h, _ := p.next()
+	if h.Type != frame.TypePing || h.Flags != 0 {
+		t.Fatalf("session sent %v; want a ping", h)
+	}
+	time.Sleep(150 * time.Millisecond) // a late peer: the first checks find the ping unanswered
+	p.send(hdr(frame.TypePing, frame.FlagACK, 0, h.Length), nil)
+	h, _, err := p.read(2 * time.Second) // far below the 10 s timeout
+	if err != nil || h.Type != frame.TypePing || h.Flags != 0 {
+		t.Fatalf("after a late answer the session sent %v, %v; want the next ping within an interval or so", h, err)
+	}
+}

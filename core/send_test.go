@@ -225,19 +225,10 @@ func TestOwnBufferWaiterWokenWhenItsBufferIsTaken(t *testing.T) {
 // deadlines, some holding room promised to them: every byte of the writers
 // that do not give up arrives, in order, and none waits forever.
 func TestRoomWakeUpsUnderConcurrency(t *testing.T) {
-	c1, c2 := net.Pipe()
 	cfg := DefaultConfig()
 	cfg.MaxFrameSize = 4 << 10
 	cfg.MaxSendBuffer = 16 << 10
-	client, err := Client(c1, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := Server(c2, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { client.Close(); server.Close(); <-client.Done(); <-server.Done() }()
+	client, server := pipePair(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 

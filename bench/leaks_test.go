@@ -1,11 +1,8 @@
 package bench
 
 import (
-	"sync/atomic"
 	"testing"
-	"time"
 
-	kcp "github.com/xtaci/kcp-go/v5"
 	"go.uber.org/goleak"
 )
 
@@ -43,22 +40,10 @@ func TestLeaks(t *testing.T) {
 	}
 }
 
-// kcpSettleTimeout bounds the wait for closed KCP connections: kcpmux's
-// Linger (5 s by default) and a margin.
-const kcpSettleTimeout = 10 * time.Second
-
-// awaitKCPClosed waits until the process has no KCP connection open. A
-// closed netmux session over KCP lingers in the background until the peer
-// has acknowledged its last frames, or a few retransmission timeouts once
-// the peer is gone (longer on a busy machine), up to kcpmux's Linger;
-// nothing signals its end, but kcp-go counts open connections.
+// awaitKCPClosed waits until the process has no KCP connection open.
 func awaitKCPClosed(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(kcpSettleTimeout)
-	for n := atomic.LoadUint64(&kcp.DefaultSnmp.CurrEstab); n != 0; n = atomic.LoadUint64(&kcp.DefaultSnmp.CurrEstab) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d KCP connections still open %v after the workload", n, kcpSettleTimeout)
-		}
-		time.Sleep(time.Millisecond)
+	if n := kcpOpenAfter(kcpSettleTimeout); n != 0 {
+		t.Fatalf("%d KCP connections still open %v after the workload", n, kcpSettleTimeout)
 	}
 }

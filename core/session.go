@@ -219,11 +219,10 @@ func (s *Session) written(err error) {
 	if len(pings) > 0 {
 		s.pingsWritten(pings)
 	}
-	if err != nil {
-		s.writeFailed(err)
-		return
-	}
-	if drained {
+	switch {
+	case drained: // the session has ended and nothing more will be written
 		s.closeDriver()
+	case err != nil:
+		s.writeFailed(err)
 	}
 }

@@ -89,3 +89,63 @@ func TestWriteFailureKeepsUnreadReply(t *testing.T) {
 		t.Fatalf("Read after the peer's FIN: %v; want io.EOF", err)
 	}
 }
+
+// stuckWriteConn is a transport whose first Write blocks until the test
+// fails it, and whose reads wait for Close: a peer that went silent.
+type stuckWriteConn struct {
+	writing   chan struct{} // closed when the first Write starts
+	fail      chan struct{} // closed by the test: the Write returns an error
+	closed    chan struct{} // closed by Close
+	startOnce sync.Once
+	closeOnce sync.Once
+}
+
+func (c *stuckWriteConn) Read(p []byte) (int, error) {
+	<-c.closed
+	return 0, io.ErrClosedPipe
+}
+
+func (c *stuckWriteConn) Write(p []byte) (int, error) {
+	c.startOnce.Do(func() { close(c.writing) })
+	<-c.fail
+	return 0, errBrokenPipe
+}
+
+func (c *stuckWriteConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return nil
+}
+
+// A write that fails after the session was closed closes the transport at
+// once: nothing is left to write, and waiting for WriteTimeout would hold
+// the connection (a KCP connection's goroutine, a socket) that long.
+func TestWriteFailureAfterCloseClosesTransport(t *testing.T) {
+	conn := &stuckWriteConn{writing: make(chan struct{}), fail: make(chan struct{}), closed: make(chan struct{})}
+	cfg := core.DefaultConfig()
+	cfg.KeepAliveInterval = 0
+	cfg.WriteTimeout = time.Hour // the old behaviour: closed an hour later
+	s, err := core.Client(conn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := contextFor(rawTimeout)
+	defer cancel()
+	st, err := s.OpenStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, st, "request") // the driver's Write blocks
+	select {
+	case <-conn.writing:
+	case <-ctx.Done():
+		t.Fatal("the driver never wrote")
+	}
+	s.Close()
+	<-s.Done()
+	close(conn.fail)
+	select {
+	case <-conn.closed:
+	case <-ctx.Done():
+		t.Fatal("the transport is still open after the failed write of a closed session")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/netmux/netmux/core/frame"
 )
@@ -16,6 +17,8 @@ type inbound struct {
 	st      *Stream     // stream the frame belongs to, nil if unknown
 	deliver bool        // copy the payload into st's ring (else drop it)
 	flags   frame.Flags // FIN/RST to apply once the payload is in
+
+	refusals refusalLog // bounds the refused-stream log lines
 }
 
 var (
@@ -147,14 +150,50 @@ func (s *Session) handleStream(h frame.Header) error {
 
 // refuse answers a peer's SYN with RST, counts it and logs why: at Warn
 // when a limit was reached, at Info while going away, where it is expected.
+// A peer that floods SYNs gets refusalLogMax lines a second, the next one
+// saying how many refusals were left out.
 func (s *Session) refuse(id uint32, why string) {
 	s.stats.refused.Add(1)
+	s.rst(id)
+	log, unlogged := s.in.refusals.allow(s.now())
+	if !log {
+		return
+	}
 	level := slog.LevelWarn
 	if why == refusedGoAway {
 		level = slog.LevelInfo
 	}
-	s.log.Log(context.Background(), level, "netmux refused a stream", "stream", id, "reason", why)
-	s.rst(id)
+	attrs := []any{"stream", id, "reason", why}
+	if unlogged > 0 {
+		attrs = append(attrs, "unlogged", unlogged)
+	}
+	s.log.Log(context.Background(), level, "netmux refused a stream", attrs...)
+}
+
+// refusalLogMax is how many refused streams are logged a second at most.
+const refusalLogMax = 10
+
+// refusalLog decides which refused streams are logged: at most
+// refusalLogMax in each second.
+type refusalLog struct {
+	start    int64 // start of the current second, ns since the session's epoch
+	logged   int   // lines logged in it
+	unlogged int   // refusals left out since the last line
+}
+
+// allow reports whether the refusal at now (ns since the session's epoch)
+// is logged and, if so, how many were left out before it.
+func (l *refusalLog) allow(now int64) (log bool, unlogged int) {
+	if now-l.start >= int64(time.Second) {
+		l.start, l.logged = now, 0
+	}
+	if l.logged == refusalLogMax {
+		l.unlogged++
+		return false, 0
+	}
+	l.logged++
+	unlogged, l.unlogged = l.unlogged, 0
+	return true, unlogged
 }
 
 // applyFlags applies a frame's FIN and RST once its payload is in. FIN and

@@ -94,6 +94,32 @@ func TestRawRefusedLoggedAndCounted(t *testing.T) {
 	}
 }
 
+// A peer flooding SYNs past the limits gets every one refused and counted,
+// but does not flood the log: at most ten lines a second.
+func TestRawRefusedFloodLogBounded(t *testing.T) {
+	var rec logRecorder
+	p := newRawPeer(t, core.RoleServer, withLogger(&rec, func(c *core.Config) {
+		c.MaxStreams = 1
+		c.AcceptBacklog = 1
+	}))
+	start := time.Now()
+	p.sendSYN(1, nil) // held in the backlog: every later SYN is refused
+	const flood = 200
+	for i := range flood {
+		id := uint32(3 + 2*i)
+		p.sendSYN(id, nil)
+		p.expect(hdr(frame.TypeData, frame.FlagRST, id, 0), nil)
+	}
+	seconds := int(time.Since(start)/time.Second) + 1
+	if got := p.sess.Stats().StreamsRefused; got != flood {
+		t.Fatalf("Stats().StreamsRefused = %d; want %d", got, flood)
+	}
+	lines := rec.logged("netmux refused a stream")
+	if len(lines) == 0 || len(lines) > 10*seconds {
+		t.Fatalf("%d refusals logged in %d lines over %d s; want 1 to %d", flood, len(lines), seconds, 10*seconds)
+	}
+}
+
 // A keepalive timeout is counted in Stats, before Done is closed, and
 // logged as such, not as a protocol violation.
 func TestRawKeepAliveTimeoutLoggedAndCounted(t *testing.T) {

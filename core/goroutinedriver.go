@@ -440,8 +440,8 @@ func (d *goroutineDriver) await(k *wakeup, done <-chan struct{}, lead bool) {
 	if r == nil && lead && d.sock {
 		r = d.newReadRole()
 	}
-	if r == nil {
-		block(k, done)
+	if r == nil || r.closing.Load() {
+		block(k, done) // the reader goroutine reads (to the end, once closing)
 		return
 	}
 	r.readers.Add(1)

@@ -21,6 +21,31 @@ type Driver interface {
 	Close() error
 }
 
+// leadReader is implemented by a driver that lets goroutines waiting for
+// inbound frames read the transport themselves (the goroutine driver).
+type leadReader interface {
+	// await blocks until k is notified or done is closed, reading the
+	// transport meanwhile when nobody else does; it may return early.
+	await(k *wakeup, done <-chan struct{}, lead bool)
+	// watch registers (+1) or withdraws (-1) a goroutine that waits for
+	// inbound frames without reading: the transport must be read for it.
+	watch(delta int32)
+	// left tells that a reader's stream is over: it will not come back
+	// to read soon.
+	left()
+}
+
+// inlineWriter is implemented by a driver that lets a goroutine with data
+// write the session's batch itself (the goroutine driver).
+type inlineWriter interface {
+	// takeWrite takes the writer role if nobody writes and the transport
+	// can be written without blocking; Wakes meanwhile are held back.
+	takeWrite() bool
+	// writeHeld writes what is pending without blocking, passes the rest
+	// to the driver's writer and lets the role go.
+	writeHeld()
+}
+
 // Addresser is optionally implemented by a Driver (or by the connection
 // given to Client/Server) to report the transport's addresses.
 type Addresser interface {

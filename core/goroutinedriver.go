@@ -1,9 +1,13 @@
 package core
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/netmux/netmux/bufpool"
@@ -12,6 +16,20 @@ import (
 
 // goroutineDriver is the goroutine driver: one reader and one writer goroutine
 // per session over any io.ReadWriteCloser, nothing per stream.
+//
+// Over TCP and unix sockets the goroutine that has the data does the I/O
+// when no one else is doing it, so that a request/response round trip
+// needs no goroutine hand-off (see docs/architecture.md, "Who reads and who
+// writes"):
+//   - the read role: a Stream.Read that finds its ring empty reads the
+//     transport itself (leader/follower), dispatching every stream's
+//     frames, until its own wake-up arrives; the reader goroutine reads
+//     only while nobody else wants to, or when someone waits without being
+//     able to read (Write, AcceptStream, OpenStream, Ping);
+//   - the writer role: a Stream.Write that follows a Read on its stream
+//     writes the session's batch itself when no write is in progress,
+//     without ever blocking in the transport; what the socket does not
+//     take at once goes on in the writer goroutine.
 type goroutineDriver struct {
 	conn io.ReadWriteCloser
 	eng  *Engine
@@ -24,18 +42,84 @@ type goroutineDriver struct {
 	linger     *time.Timer // after a half-close: closes the connection at WriteTimeout
 	closed     bool        // the connection is closed
 
-	// writer goroutine only
-	bufs  [][]byte
-	flat  []byte // coalescing buffer for transports without vectored writes
-	vecW  func([][]byte) (int64, error)
-	nb    net.Buffers     // reused so that vectored writes do not allocate
-	small [smallRead]byte // reader's buffer while traffic is light
+	// the writer role
+	wrole  atomic.Int32          // wFree, wHeld, wHanded or wDead
+	missed atomic.Bool           // a Wake came while the role was held
+	sock   bool                  // a TCP or unix socket: reads can be interrupted, writes tried without blocking
+	raw    syscall.RawConn       // the socket, for tryWrite; made at the first inline write
+	tryFn  func(fd uintptr) bool // tryWrite's callback, bound once
+	// owned by the writer role's holder
+	bufs [][]byte
+	flat []byte // one buffer for a batch: an inline write's, or any on a transport without vectored writes
+	vecW func([][]byte) (int64, error)
+	nb   net.Buffers // reused so that vectored writes do not allocate
+	try  []byte      // tryWrite's argument and results
+	tryN int
+	tryE error
+
+	// the read role
+	rd      atomic.Pointer[readRole] // made when a Read first wants to lead; nil: only the reader goroutine reads
+	reading atomic.Bool
+	rend    atomic.Int32 // rOpen, rEnded or rDiscard: the read side is over
+	// owned by the read role's holder
+	rbuf  []byte // small or large
+	small []byte // the read buffer while traffic is light
+	large *bufpool.Large
+	have  int
 }
+
+// readRole is the leader/follower state of a driver whose transport can
+// interrupt a blocked Read (a read deadline in the past): see
+// goroutineDriver.
+type readRole struct {
+	conn    interface{ SetReadDeadline(time.Time) error }
+	want    atomic.Int32               // goroutines waiting to lead
+	readers atomic.Int32               // goroutines in await (leading or not)
+	passive atomic.Int32               // goroutines waiting for inbound frames that do not lead
+	closing atomic.Bool                // Close was called: the reader goroutine reads to the end
+	bgWake  chan struct{}              // 1-buffered: the reader goroutine should read (or look, if fired)
+	turn    chan struct{}              // 1-buffered: the role was let go while someone wanted it
+	grace   atomic.Pointer[time.Timer] // made at the first release: lets the reader goroutine look whether the role was left free
+	armed   atomic.Bool                // grace is running
+	fired   atomic.Bool                // grace fired: bgWake asks to look
+	gen     atomic.Uint64              // counts releases of the role
+
+	intrMu sync.Mutex
+	intr   bool // a read deadline in the past interrupts the leader's read
+}
+
+// Writer role states.
+const (
+	wFree   = iota // nobody writes
+	wHeld          // a goroutine writes (the writer goroutine or a Write)
+	wHanded        // an inline writer handed the rest of its batch to the writer goroutine
+	wDead          // a write failed: nothing more is written
+)
+
+// Read side states.
+const (
+	rOpen    = iota
+	rEnded   // the transport ended
+	rDiscard // Input failed: the reader goroutine drops the rest
+)
 
 // smallRead is the reader's buffer size while reads stay small; reads that
 // fill it switch to a pooled large buffer until traffic calms down, so an
 // idle session holds only this much.
 const smallRead = 2 << 10
+
+// readGrace is how long, at least (at most twice that), the read role stays
+// free after a leader let it go before the reader goroutine takes it: long
+// enough that an application reading again after handling a reply finds it
+// free, short enough that traffic nobody leads for (pings, a GoAway,
+// window updates, SYNs for an accept loop) is read promptly. The timer is
+// armed once per period, not reset at every release: resetting a timer at
+// every round trip would wake the runtime's network poller each time.
+const readGrace = 250 * time.Microsecond
+
+// inlineMax bounds the batch an inline writer copies into one buffer to
+// write; a larger batch goes to the writer goroutine.
+const inlineMax = 64 << 10
 
 // buffersWriter is a transport with its own vectored write (kcp-go's
 // UDPSession has one).
@@ -48,6 +132,8 @@ func runConn(conn io.ReadWriteCloser, role Role, cfg *Config) (*Session, error) 
 		return nil, ErrNilTransport
 	}
 	d := &goroutineDriver{conn: conn, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+	d.small = make([]byte, smallRead)
+	d.rbuf = d.small
 	switch c := conn.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		// net.Buffers uses writev on these.
@@ -56,6 +142,7 @@ func runConn(conn io.ReadWriteCloser, role Role, cfg *Config) (*Session, error) 
 			d.nb = v
 			return d.nb.WriteTo(w)
 		}
+		d.sock = true
 	case buffersWriter:
 		d.vecW = func(v [][]byte) (int64, error) {
 			n, err := c.WriteBuffers(v)
@@ -67,16 +154,18 @@ func runConn(conn io.ReadWriteCloser, role Role, cfg *Config) (*Session, error) 
 		return nil, err
 	}
 	d.eng = e
+	d.reading.Store(true) // the reader goroutine reads until someone wants to lead
 	go d.readLoop()
 	go d.writeLoop()
 	return e.Session(), nil
 }
 
-// Wake implements Driver.
+// Wake implements Driver. While a goroutine holds the writer role it only
+// notes the wake-up: the holder looks at the queue again before letting go.
 func (d *goroutineDriver) Wake() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
+	d.missed.Store(true)
+	if d.wrole.Load() == wFree {
+		notify(d.wake)
 	}
 }
 
@@ -93,6 +182,13 @@ func (d *goroutineDriver) Close() error {
 	var err error
 	d.once.Do(func() {
 		close(d.quit)
+		if r := d.rd.Load(); r != nil {
+			// A leader's read ends now and the reader goroutine reads on,
+			// to the end.
+			r.closing.Store(true)
+			d.interrupt()
+			notify(r.bgWake)
+		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		hc, ok := d.conn.(interface{ CloseWrite() error })
@@ -146,44 +242,310 @@ func (d *goroutineDriver) RemoteAddr() net.Addr {
 	return muxAddr{}
 }
 
+// readLoop is the reader goroutine: it holds the read role while nobody
+// else wants it (always, where the transport cannot interrupt a read), and
+// reads the transport to its end once the read side is over or Close was
+// called.
 func (d *goroutineDriver) readLoop() {
-	buf := d.small[:]
-	var large *bufpool.Large
-	have := 0
+	defer d.readerExited()
+	quit := d.quit
+	held := true // it starts with the role
+	var seen uint64
 	for {
-		n, err := d.conn.Read(buf[have:])
-		filled := have+n == len(buf)
-		have += n
-		if n > 0 {
-			used, ierr := d.eng.Input(buf[:have])
-			if ierr != nil {
-				d.discardUntilClosed(buf)
-				break
-			}
-			have = copy(buf, buf[used:have]) // at most a partial header
-			// Grow to a large buffer when reads fill the small one; shrink
-			// back when traffic calms, so idle sessions hold little.
-			switch {
-			case large == nil && filled:
-				large = bufpool.GetLarge()
-				have = copy(large[:], buf[:have])
-				buf = large[:]
-			case large != nil && n < smallRead && have < frame.HeaderSize:
-				have = copy(d.small[:], buf[:have])
-				buf = d.small[:]
-				bufpool.PutLarge(large)
-				large = nil
-			}
+		if d.rend.Load() != rOpen {
+			// Over: seen by us, or by a leader that left the role taken.
+			d.finishRead()
+			return
 		}
-		if err != nil {
-			d.eng.Closed(err)
-			break
+		if held {
+			if !d.readHeld() {
+				continue
+			}
+			// Handed to a leader: sleep until the role is left free.
+		}
+		r := d.rd.Load() // not nil: readHeld let the role go
+		select {
+		case <-r.bgWake:
+			if r.fired.Swap(false) {
+				held = d.graceOver(&seen)
+			} else {
+				held = d.acquireRead()
+			}
+		case <-quit:
+			quit = nil // from now on a leader letting go wakes us
+			held = d.acquireRead()
 		}
 	}
-	if large != nil {
-		bufpool.PutLarge(large)
+}
+
+// readHeld reads with the role held until someone wants to lead (then it
+// lets the role go and returns true) or the read side is over (false).
+func (d *goroutineDriver) readHeld() bool {
+	for {
+		if !d.step(nil) {
+			return false
+		}
+		if r := d.rd.Load(); r != nil && r.want.Load() > 0 && !r.closing.Load() {
+			d.releaseRead()
+			return true
+		}
 	}
-	d.readerExited()
+}
+
+// step reads the transport once and feeds the engine; the caller holds the
+// read role, and leads for k if k is not nil. It reports false once the
+// read side is over: the role then stays taken, and the reader goroutine
+// finishes the read side.
+func (d *goroutineDriver) step(k *wakeup) bool {
+	n, err := d.conn.Read(d.rbuf[d.have:])
+	if k != nil {
+		k.leader.Store(nil)
+	}
+	if err != nil && d.interrupted(err) {
+		err = nil
+	}
+	filled := d.have+n == len(d.rbuf)
+	d.have += n
+	if n > 0 {
+		used, ierr := d.eng.Input(d.rbuf[:d.have])
+		if ierr != nil {
+			d.rend.Store(rDiscard)
+			return false
+		}
+		d.have = copy(d.rbuf, d.rbuf[used:d.have]) // at most a partial header
+		// Grow to a large buffer when reads fill the small one; shrink
+		// back when traffic calms, so idle sessions hold little.
+		switch {
+		case d.large == nil && filled:
+			d.large = bufpool.GetLarge()
+			d.have = copy(d.large[:], d.rbuf[:d.have])
+			d.rbuf = d.large[:]
+		case d.large != nil && n < smallRead && d.have < frame.HeaderSize:
+			d.have = copy(d.small, d.rbuf[:d.have])
+			d.rbuf = d.small
+			bufpool.PutLarge(d.large)
+			d.large = nil
+		}
+	}
+	if err != nil {
+		d.eng.Closed(err)
+		d.rend.Store(rEnded)
+		return false
+	}
+	return true
+}
+
+// finishRead ends the read side in the reader goroutine: after a protocol
+// error it drops what the peer still sends (see discardUntilClosed).
+func (d *goroutineDriver) finishRead() {
+	if d.rend.Load() == rDiscard {
+		d.discardUntilClosed(d.rbuf)
+	}
+	if d.large != nil {
+		bufpool.PutLarge(d.large)
+		d.large = nil
+	}
+	if r := d.rd.Load(); r != nil {
+		if t := r.grace.Load(); t != nil {
+			t.Stop()
+		}
+	}
+}
+
+// acquireRead takes the read role if it is free.
+func (d *goroutineDriver) acquireRead() bool {
+	return !d.reading.Load() && d.reading.CompareAndSwap(false, true)
+}
+
+// releaseRead lets the read role go and makes sure someone takes it: one
+// goroutine waiting to lead is told, and the reader goroutine takes it
+// after a grace period unless a leader took it meanwhile (at once after
+// Close).
+func (d *goroutineDriver) releaseRead() {
+	r := d.rd.Load()
+	d.reading.Store(false)
+	if r.want.Load() > 0 {
+		notify(r.turn)
+	}
+	if r.closing.Load() {
+		notify(r.bgWake)
+		return
+	}
+	r.gen.Add(1)
+	if !r.armed.Load() && r.armed.CompareAndSwap(false, true) {
+		if t := r.grace.Load(); t != nil {
+			t.Reset(readGrace)
+		} else {
+			r.grace.Store(time.AfterFunc(readGrace, d.graceFired))
+		}
+	}
+}
+
+// graceFired runs when the grace timer fires: the reader goroutine looks.
+func (d *goroutineDriver) graceFired() {
+	r := d.rd.Load()
+	r.fired.Store(true)
+	notify(r.bgWake)
+}
+
+// graceOver runs in the reader goroutine when the grace timer fires: it
+// takes the read role if nobody took it since the last time (gen is where
+// the release count stood then); if it was let go again meanwhile, it looks
+// once more a period later.
+func (d *goroutineDriver) graceOver(seen *uint64) bool {
+	r := d.rd.Load()
+	r.armed.Store(false)
+	if d.reading.Load() {
+		return false // a leader has it; its release arms the timer again
+	}
+	if g := r.gen.Load(); g != *seen {
+		*seen = g
+		if r.armed.CompareAndSwap(false, true) {
+			r.grace.Load().Reset(readGrace)
+		}
+		return false
+	}
+	return d.acquireRead()
+}
+
+// left implements leadReader: a reader whose stream is over will not come
+// back for the role; if someone waits for the peer without leading, the
+// reader goroutine takes the role now instead of after the grace period.
+func (d *goroutineDriver) left() {
+	if r := d.rd.Load(); r != nil && r.passive.Load() > 0 && !d.reading.Load() {
+		notify(r.bgWake)
+	}
+}
+
+// newReadRole makes the read role's state when a Read first wants to lead:
+// an idle session does without it.
+func (d *goroutineDriver) newReadRole() *readRole {
+	r := &readRole{conn: d.conn.(net.Conn), bgWake: make(chan struct{}, 1), turn: make(chan struct{}, 1)}
+	if !d.rd.CompareAndSwap(nil, r) {
+		return d.rd.Load()
+	}
+	select {
+	case <-d.quit: // Close did not see it
+		r.closing.Store(true)
+	default:
+	}
+	return r
+}
+
+// await implements leadReader: it blocks until k is notified or done is
+// closed, reading the transport meanwhile if no one else does. It may
+// return early (a spurious wake-up): the caller checks its condition again.
+func (d *goroutineDriver) await(k *wakeup, done <-chan struct{}, lead bool) {
+	r := d.rd.Load()
+	if r == nil && lead && d.sock {
+		r = d.newReadRole()
+	}
+	if r == nil || r.closing.Load() {
+		block(k, done) // the reader goroutine reads (to the end, once closing)
+		return
+	}
+	r.readers.Add(1)
+	defer r.readers.Add(-1)
+	if !lead {
+		r.passive.Add(1)
+		if !d.reading.Load() {
+			notify(r.bgWake)
+		}
+		block(k, done)
+		r.passive.Add(-1)
+		return
+	}
+	if d.acquireRead() {
+		d.lead(k, done)
+		return
+	}
+	r.want.Add(1)
+	if d.acquireRead() { // let go meanwhile (releaseRead saw no want)
+		r.want.Add(-1)
+		d.lead(k, done)
+		return
+	}
+	select {
+	case <-k.c:
+	case <-done:
+	case <-r.turn: // the role was let go: try to take it
+	}
+	r.want.Add(-1)
+}
+
+// lead reads the transport with the role held until k is notified (its
+// goroutine's own frames arrived, or its deadline, a close or the session's
+// end), then lets the role go. A notify on k while it blocks in the
+// transport's Read interrupts that Read (see wait.go).
+func (d *goroutineDriver) lead(k *wakeup, done <-chan struct{}) {
+	r := d.rd.Load()
+	for !r.closing.Load() {
+		k.leader.Store(d)
+		select {
+		case <-k.c:
+			k.leader.Store(nil)
+			d.releaseRead()
+			return
+		default:
+		}
+		if !d.step(k) {
+			notify(r.bgWake) // it finishes the read side
+			return
+		}
+		if len(k.c) == 0 && r.want.Load() > 0 {
+			// Nothing came for us but someone else wants to lead: an
+			// idle stream's reader must not keep the role from the
+			// busy ones. Hand it over and wait as a follower.
+			d.releaseRead()
+			block(k, done)
+			return
+		}
+	}
+	d.releaseRead()
+}
+
+// watch implements leadReader: delta +1 registers a goroutine that waits
+// for inbound frames without reading the transport itself, -1 withdraws it.
+// A free role then goes to the reader goroutine at once if no release is
+// recent (the grace timer is not running), else when the timer says so.
+func (d *goroutineDriver) watch(delta int32) {
+	r := d.rd.Load()
+	if r == nil {
+		return
+	}
+	if r.passive.Add(delta) > 0 && delta > 0 && !d.reading.Load() && !r.armed.Load() {
+		notify(r.bgWake)
+	}
+}
+
+// interrupt makes the Read in progress, if any, return: a read deadline in
+// the past, which the reader clears (see interrupted).
+func (d *goroutineDriver) interrupt() {
+	r := d.rd.Load()
+	r.intrMu.Lock()
+	r.intr = true
+	r.conn.SetReadDeadline(longAgo)
+	r.intrMu.Unlock()
+}
+
+// longAgo is a read deadline in the past.
+var longAgo = time.Unix(1, 0)
+
+// interrupted reports whether err is a Read's deadline error caused by
+// interrupt, and clears that deadline.
+func (d *goroutineDriver) interrupted(err error) bool {
+	r := d.rd.Load()
+	if r == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	r.intrMu.Lock()
+	defer r.intrMu.Unlock()
+	if !r.intr {
+		return false
+	}
+	r.intr = false
+	r.conn.SetReadDeadline(time.Time{})
+	return true
 }
 
 // discardUntilClosed reads and drops whatever the peer still sends once
@@ -194,32 +556,159 @@ func (d *goroutineDriver) readLoop() {
 // before the peer reads them (see Close).
 func (d *goroutineDriver) discardUntilClosed(buf []byte) {
 	for {
-		if _, err := d.conn.Read(buf); err != nil {
+		if _, err := d.conn.Read(buf); err != nil && !d.interrupted(err) {
 			return
 		}
 	}
 }
 
+// writeLoop is the writer goroutine: woken by Wake, it takes the writer
+// role and writes until nothing is pending; woken by an inline writer that
+// handed it the role, it first finishes that writer's batch.
 func (d *goroutineDriver) writeLoop() {
 	for {
 		select {
 		case <-d.wake:
 		case <-d.quit:
-			return
-		}
-		for {
-			d.bufs = d.eng.Output(d.bufs[:0])
-			if len(d.bufs) == 0 {
-				break
-			}
-			err := d.write(d.bufs)
-			clear(d.bufs)
-			d.eng.Written(err)
-			if err != nil {
+			if d.wrole.Load() != wHanded {
 				return
 			}
 		}
+		if d.wrole.CompareAndSwap(wHanded, wHeld) {
+			if !d.written(d.write(d.bufs)) {
+				return
+			}
+		} else if !d.wrole.CompareAndSwap(wFree, wHeld) {
+			if d.wrole.Load() == wDead {
+				return
+			}
+			continue // an inline writer has the role; it looks again before letting go
+		}
+		if !d.flush() {
+			return
+		}
+		d.releaseWrite()
 	}
+}
+
+// flush writes batches until Output has nothing; the caller holds the
+// writer role. It reports false if a write failed.
+func (d *goroutineDriver) flush() bool {
+	for {
+		d.missed.Store(false)
+		d.bufs = d.eng.Output(d.bufs[:0])
+		if len(d.bufs) == 0 {
+			return true
+		}
+		if !d.written(d.write(d.bufs)) {
+			return false
+		}
+	}
+}
+
+// written reports the batch in d.bufs written and reports whether the
+// writer role goes on; after a failure nothing more is written.
+func (d *goroutineDriver) written(err error) bool {
+	clear(d.bufs)
+	d.eng.Written(err)
+	if err != nil {
+		d.wrole.Store(wDead)
+		return false
+	}
+	return true
+}
+
+// releaseWrite lets the writer role go; a Wake that came meanwhile wakes
+// the writer goroutine.
+func (d *goroutineDriver) releaseWrite() {
+	d.wrole.Store(wFree)
+	if d.missed.Load() {
+		notify(d.wake)
+	}
+}
+
+// takeWrite implements inlineWriter: it takes the writer role if the
+// transport can be written without blocking, nobody is writing, and no
+// other goroutine waits to read: with several streams busy, their writes
+// coalesce better in the writer goroutine than one system call each.
+func (d *goroutineDriver) takeWrite() bool {
+	r := d.rd.Load()
+	if r == nil || r.readers.Load() > 0 || d.wrole.Load() != wFree || !d.wrole.CompareAndSwap(wFree, wHeld) {
+		return false
+	}
+	if d.raw == nil {
+		if d.raw = rawConn(d.conn.(syscall.Conn)); d.raw == nil {
+			d.releaseWrite()
+			return false
+		}
+		d.tryFn = d.tryOnce
+	}
+	return true
+}
+
+// writeHeld implements inlineWriter: with the role taken by takeWrite, it
+// writes what is pending as far as the socket takes it without blocking,
+// hands the rest (and any batch over inlineMax) to the writer goroutine,
+// and lets the role go.
+func (d *goroutineDriver) writeHeld() {
+	for {
+		d.missed.Store(false)
+		d.bufs = d.eng.Output(d.bufs[:0])
+		if len(d.bufs) == 0 {
+			d.releaseWrite()
+			return
+		}
+		b, ok := d.flatten(d.bufs)
+		if !ok {
+			d.handOn()
+			return
+		}
+		n, err := d.tryWrite(b)
+		if err == nil && n < len(b) {
+			clear(d.bufs[1:])
+			d.bufs = append(d.bufs[:0], b[n:])
+			d.handOn()
+			return
+		}
+		if !d.written(err) {
+			return
+		}
+	}
+}
+
+// handOn gives the writer goroutine the role, to write what is left of the
+// batch in d.bufs and finish it.
+func (d *goroutineDriver) handOn() {
+	d.wrole.Store(wHanded)
+	notify(d.wake)
+}
+
+// flatten returns the batch as one slice, copied into d.flat if it has
+// several; false if it is over inlineMax.
+func (d *goroutineDriver) flatten(bufs [][]byte) ([]byte, bool) {
+	if len(bufs) == 1 {
+		return bufs[0], len(bufs[0]) <= inlineMax
+	}
+	d.flat = d.flat[:0]
+	for _, b := range bufs {
+		if len(d.flat)+len(b) > inlineMax {
+			return nil, false
+		}
+		d.flat = append(d.flat, b...)
+	}
+	return d.flat, true
+}
+
+// tryWrite writes b to the socket as far as it takes it now, never
+// waiting: it returns how much was written.
+func (d *goroutineDriver) tryWrite(b []byte) (int, error) {
+	d.try, d.tryN, d.tryE = b, 0, nil
+	err := d.raw.Write(d.tryFn)
+	d.try = nil
+	if err != nil {
+		return 0, err
+	}
+	return d.tryN, d.tryE
 }
 
 // write writes one batch: vectored where the transport supports it, else

@@ -199,6 +199,8 @@ func (s *Session) Ping(ctx context.Context) (time.Duration, error) {
 		return 0, s.Err()
 	}
 	s.queueCtrl(frame.Header{Type: frame.TypePing, Length: v})
+	s.watch(1)
+	defer s.watch(-1)
 	select {
 	case rtt, ok := <-reply:
 		if !ok {

@@ -18,6 +18,12 @@ func (st *Stream) Read(p []byte) (int, error) {
 	st.readMu.Lock()
 	n, err := st.read(p)
 	st.readMu.Unlock()
+	switch {
+	case n > 0:
+		st.io.read()
+	case err != nil && err != os.ErrDeadlineExceeded && st.sess.lr != nil:
+		st.sess.lr.left()
+	}
 	return n, err
 }
 
@@ -58,7 +64,7 @@ func (st *Stream) read(p []byte) (n int, err error) {
 		if k == nil {
 			k = st.rw.arm() // then re-check before blocking
 		} else {
-			st.rw.block(k, st.sess.done)
+			st.sess.awaitInbound(k, st.io.shown())
 		}
 	}
 	st.rw.disarm(k)

@@ -8,10 +8,17 @@ import "os"
 // buffer; consecutive small writes coalesce into one frame. On a deadline,
 // reset or close it returns the bytes queued so far; none of the rest is
 // left queued.
+//
+// A Write that follows a Read on the stream (request/response) writes the
+// session's pending frames itself when the driver allows it and nobody
+// else is writing, as far as the transport takes them without blocking;
+// consecutive Writes leave it to the driver, which coalesces them.
 func (st *Stream) Write(p []byte) (int, error) {
 	st.writeMu.Lock()
 	defer st.writeMu.Unlock()
-	q := &st.sess.tx
+	s := st.sess
+	q := &s.tx
+	inline := st.io.write() && s.iw != nil && s.iw.takeWrite()
 	var (
 		n   int
 		err error
@@ -36,9 +43,18 @@ func (st *Stream) Write(p []byte) (int, error) {
 		// No credit or no room: st is registered to be woken.
 		if k == nil {
 			k = st.ww.arm() // then re-check before blocking
-		} else {
-			st.ww.block(k, st.sess.done)
+			continue
 		}
+		if inline {
+			s.iw.writeHeld() // what fitted goes now; the driver writes the rest
+			inline = false
+		}
+		s.watch(1) // credit comes from the peer
+		block(k, s.done)
+		s.watch(-1)
+	}
+	if inline {
+		s.iw.writeHeld()
 	}
 	if err != nil && k != nil {
 		// It may still wait for room, or hold room promised to it; a Write

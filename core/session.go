@@ -24,6 +24,8 @@ type Session struct {
 	cfg    Config
 	role   Role
 	drv    Driver
+	lr     leadReader   // drv, if its waiters may read the transport themselves
+	iw     inlineWriter // drv, if a Write may write the batch itself
 	log    *slog.Logger
 	epoch  time.Time // base of the monotonic nanosecond clocks below
 	budget *flow.Budget
@@ -93,7 +95,9 @@ func newSession(d Driver, role Role, c Config) *Session {
 		in:     inbound{dec: frame.NewDecoderVersion(c.Dialect.version(), c.Dialect.maxInFrame(&c))},
 		heard:  c.Dialect != DialectNetMux,
 	}
-	s.tbl.init(role, &c)
+	s.lr, _ = d.(leadReader)
+	s.iw, _ = d.(inlineWriter)
+	s.tbl.init(role, &c, s.watch)
 	s.tx.init(&c, d.Wake)
 	if c.KeepAliveInterval > 0 {
 		s.startKeepAlive()
@@ -110,6 +114,25 @@ func (s *Session) settled(err error) error {
 		<-s.done
 	}
 	return err
+}
+
+// awaitInbound blocks until k is notified or the session ends; with a
+// driver that allows it, the caller reads the transport meanwhile (see
+// goroutineDriver).
+func (s *Session) awaitInbound(k *wakeup, lead bool) {
+	if s.lr != nil {
+		s.lr.await(k, s.done, lead)
+	} else {
+		block(k, s.done)
+	}
+}
+
+// watch registers (+1) or withdraws (-1) a goroutine that waits for the
+// peer without reading the transport itself (see leadReader).
+func (s *Session) watch(delta int32) {
+	if s.lr != nil {
+		s.lr.watch(delta)
+	}
 }
 
 // newStream makes a stream of this session with id.

@@ -37,8 +37,9 @@ type Stream struct {
 	tx      txState    // queued frames and credit, owned by sess.tx
 	ww      waiter     // where Write blocks
 
-	acked     bool // the peer acknowledged our SYN (streams we opened)
-	inBacklog bool // in the accept backlog, not accepted yet
+	io        ioPattern // request/response detection, for the driver's fast paths
+	acked     bool      // the peer acknowledged our SYN (streams we opened)
+	inBacklog bool      // in the accept backlog, not accepted yet
 
 	// lingering resets the stream if the peer's FIN does not follow our
 	// Close within StreamCloseTimeout; stopped when the stream leaves.
@@ -55,6 +56,50 @@ const (
 	stCutOff                 // the session ended
 	stRemoved                // left the session's table
 )
+
+// ioPattern tells whether a stream is used request/response: a Read that
+// returns data, then a Write, again and again. Only such a stream's
+// goroutine comes back soon to read after it wrote (and to write after it
+// read), so only it gains from reading and writing the transport itself;
+// on a stream that only sends, or opens, exchanges once and closes, doing
+// so costs more than it saves (small writes no longer coalesce, the
+// reader goroutine is woken to take the reading back).
+type ioPattern struct{ v atomic.Uint32 }
+
+const (
+	ioReadLast = 1 // the last Read or Write was a Read that returned data
+	ioRound    = 2 // one Read-then-Write, counted in the bits above ioReadLast
+	ioShown    = 2 * ioRound
+)
+
+// read records a Read that returned data.
+func (p *ioPattern) read() {
+	if p.v.Load()&ioReadLast == 0 {
+		p.v.Or(ioReadLast)
+	}
+}
+
+// write records a Write and reports whether it follows a Read on a stream
+// that has shown the pattern: then the Write may write inline.
+func (p *ioPattern) write() bool {
+	for {
+		old := p.v.Load()
+		if old&ioReadLast == 0 {
+			return false
+		}
+		v := old &^ ioReadLast
+		if v < ioShown {
+			v += ioRound
+		}
+		if p.v.CompareAndSwap(old, v) {
+			return old >= ioShown
+		}
+	}
+}
+
+// shown reports whether the stream has shown the pattern: then its Reads
+// may lead the session's reading.
+func (p *ioPattern) shown() bool { return p.v.Load() >= ioShown }
 
 func newStream(s *Session, id uint32) *Stream {
 	st := &Stream{id: id, sess: s, tx: newTxState()}

@@ -28,6 +28,7 @@ type streamTable struct {
 	backlog      []*Stream     // peer-opened streams not yet accepted, oldest first
 	accepted     chan struct{} // signalled when the backlog gains a stream (passed on)
 	changed      chan struct{} // closed at the next change openers or drainers wait for; made by the first
+	watch        func(int32)   // Session.watch, around waits for the peer
 }
 
 // Why a peer's SYN is refused, as logged.
@@ -37,7 +38,8 @@ const (
 	refusedBacklog = "AcceptBacklog full"
 )
 
-func (t *streamTable) init(role Role, c *Config) {
+func (t *streamTable) init(role Role, c *Config, watch func(int32)) {
+	t.watch = watch
 	t.maxStreams, t.maxBacklog = c.MaxStreams, c.AcceptBacklog
 	t.maxUnacked = c.Dialect.maxUnacked(c)
 	t.streams = make(map[uint32]*Stream)
@@ -69,11 +71,14 @@ func (t *streamTable) open(ctx context.Context, waitForSlot bool, mk func(id uin
 		}
 		changed := t.changeLocked()
 		t.mu.Unlock()
+		t.watch(1) // the peer's answers end the wait
 		select {
 		case <-changed:
 		case <-ctx.Done():
+			t.watch(-1)
 			return nil, ctx.Err()
 		}
+		t.watch(-1)
 		t.mu.Lock()
 	}
 	defer t.mu.Unlock()
@@ -132,11 +137,14 @@ func (t *streamTable) accept(ctx context.Context) (*Stream, error) {
 			return st, nil
 		}
 		t.mu.Unlock()
+		t.watch(1) // the peer's SYN ends the wait
 		select {
 		case <-t.accepted:
 		case <-ctx.Done():
+			t.watch(-1)
 			return nil, ctx.Err()
 		}
+		t.watch(-1)
 	}
 }
 

@@ -17,16 +17,22 @@ import (
 //	for {
 //		if done() { break }
 //		if k == nil { k = w.arm(); continue } // re-check after arming
-//		w.block(k, sessionDone)
-//	}
-//	w.disarm(k)
+//		block(k, sessionDone) // or Session.awaitInbound
+
+// }
+// w.disarm(k)
 type waiter struct {
 	armed atomic.Pointer[wakeup]
 	dl    atomic.Pointer[deadline] // created by the first SetDeadline
 }
 
-// wakeup is a pooled 1-buffered channel.
-type wakeup struct{ c chan struct{} }
+// wakeup is a pooled 1-buffered channel. While its goroutine leads the
+// goroutine driver's reading (see goroutineDriver.lead), leader is that
+// driver, and a notify interrupts the transport Read it is blocked in.
+type wakeup struct {
+	c      chan struct{}
+	leader atomic.Pointer[goroutineDriver]
+}
 
 var wakeups = sync.Pool{New: func() any { return &wakeup{c: make(chan struct{}, 1)} }}
 
@@ -52,19 +58,25 @@ func (w *waiter) disarm(k *wakeup) {
 }
 
 // block waits for a notify on k or for done.
-func (w *waiter) block(k *wakeup, done <-chan struct{}) {
+func block(k *wakeup, done <-chan struct{}) {
 	select {
 	case <-k.c:
 	case <-done:
 	}
 }
 
-// notify wakes the goroutine waiting, if any. It never blocks.
+// notify wakes the goroutine waiting, if any. It never blocks. The send
+// comes before the look at k.leader: a goroutine about to lead stores
+// k.leader, then looks for a pending notify (see goroutineDriver.lead), so
+// one of the two sees the other.
 func (w *waiter) notify() {
 	if k := w.armed.Load(); k != nil {
 		select {
 		case k.c <- struct{}{}:
 		default:
+		}
+		if d := k.leader.Load(); d != nil {
+			d.interrupt()
 		}
 	}
 }

@@ -1,0 +1,36 @@
+//go:build unix
+
+package core
+
+import (
+	"os"
+	"syscall"
+)
+
+// rawConn returns the socket under c, for writes that must not block.
+func rawConn(c syscall.Conn) syscall.RawConn {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
+}
+
+// tryOnce is tryWrite's callback: one write(2) of d.try on the
+// non-blocking socket. It never asks to wait: a full socket writes 0.
+func (d *goroutineDriver) tryOnce(fd uintptr) bool {
+	for {
+		n, err := syscall.Write(int(fd), d.try)
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			n, err = 0, nil
+		case nil:
+		default:
+			n, err = 0, os.NewSyscallError("write", err)
+		}
+		d.tryN, d.tryE = n, err
+		return true
+	}
+}

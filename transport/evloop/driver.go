@@ -17,13 +17,17 @@ import (
 // gnet connection. No goroutine belongs to it; everything it does runs on
 // the connection's event loop, in OnOpen, OnTraffic and OnClose.
 //
-// Ownership: handler, gc, eng, laddr and raddr are set before the connection
-// sees any traffic (in OnOpen) and never change; mu guards closed and
-// serialises what other goroutines hand to the loop; closeReq is atomic;
-// every other field belongs to the event loop.
+// Ownership: handler, gc, fd, eng, laddr and raddr are set before the
+// connection sees any traffic (in OnOpen) and never change; mu guards
+// closed, serialises what other goroutines hand to the loop and keeps the
+// socket open during a direct write (see direct.go); outMu serialises the
+// outbound side (Output, the write, Written) between the loop and direct
+// writers and guards direct and rest; closeReq, feeding and more are
+// atomic; every other field belongs to the event loop.
 type loopDriver struct {
 	handler      *loopHandler
 	gc           gnet.Conn
+	fd           int
 	eng          *core.Engine
 	laddr, raddr net.Addr
 
@@ -31,6 +35,11 @@ type loopDriver struct {
 	closed   bool        // OnClose ran: the loop may be gone, hand it nothing
 	closeReq atomic.Bool // Close was called: write what is queued, then close
 	feeding  atomic.Bool // the loop is in Input and will flush right after
+
+	outMu  sync.Mutex
+	more   atomic.Bool // a Wake found outMu held: its holder goes again
+	direct bool        // Wake may write straight to the socket: gnet holds nothing queued
+	rest   *[][]byte   // what a direct write left unwritten, for the loop
 
 	// event loop only
 	carry      [frame.HeaderSize]byte // a partial frame header between reads
@@ -52,12 +61,13 @@ type loopDriver struct {
 // stopping).
 var errLoopClosed = errors.New("evloop: connection closed by its event loop")
 
-// Wake implements core.Driver: the event loop will call Output soon. It
-// never blocks. While the loop is feeding the session (a ping to answer, a
-// window update to send), the flush that follows the feeding serves the
-// wake-up: no task is queued for the loop.
+// Wake implements core.Driver. It never blocks. While the loop is feeding
+// the session (a ping to answer, a window update to send), the flush that
+// follows the feeding serves the wake-up. Otherwise the calling goroutine
+// writes what is queued itself, straight to the socket, when it can (see
+// writeDirect), and else has the event loop call Output soon.
 func (d *loopDriver) Wake() {
-	if !d.feeding.Load() {
+	if !d.feeding.Load() && !d.writeDirect() {
 		d.toLoop()
 	}
 }
@@ -95,6 +105,7 @@ func (d *loopDriver) toLoop() {
 // opened is called on the event loop when gnet has set up c for d.
 func (d *loopDriver) opened(c gnet.Conn) {
 	d.gc = c
+	d.fd = c.Fd()
 	d.laddr = c.LocalAddr()
 	d.raddr = c.RemoteAddr()
 }

@@ -73,6 +73,9 @@ func (h *loopHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	c.SetContext(d)
+	d.outMu.Lock()
+	d.direct = true // gnet has nothing queued yet
+	d.outMu.Unlock()
 	return nil, gnet.None
 }
 

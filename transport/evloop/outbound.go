@@ -38,8 +38,25 @@ var errPeerNotReading = errors.New("evloop: peer stopped reading: outbound queue
 
 // pump writes what the session has queued; once the session has asked for
 // its transport to close, it drains gnet's queue and closes. It runs on the
-// event loop.
+// event loop, and goes again if a Wake came meanwhile and left the work to
+// it (see writeDirect).
 func (d *loopDriver) pump(c gnet.Conn) gnet.Action {
+	for {
+		d.outMu.Lock()
+		d.more.Store(false)
+		act := d.pumpLocked(c)
+		d.outMu.Unlock()
+		if act != gnet.None || !d.more.Load() {
+			return act
+		}
+	}
+}
+
+// pumpLocked is one pass of pump; outMu is held. Direct writes are allowed
+// afterwards only if gnet's queue is empty and the connection is not
+// closing.
+func (d *loopDriver) pumpLocked(c gnet.Conn) gnet.Action {
+	d.direct = false
 	closing := d.closeReq.Load()
 	if !d.abort {
 		paused, ok := d.flush(c, closing)
@@ -63,13 +80,26 @@ func (d *loopDriver) pump(c gnet.Conn) gnet.Action {
 	if closing {
 		return d.closeGracefully(c)
 	}
+	d.direct = c.OutboundBuffered() == 0
 	return gnet.None
 }
 
-// flush hands gnet Output batches until the session has nothing more or,
-// unless force is set, gnet's queue is at its bound (paused). ok is false
-// if a write failed: gnet has then closed the connection.
+// flush hands gnet what a direct write left, then Output batches until the
+// session has nothing more or, unless force is set, gnet's queue is at its
+// bound (paused); outMu is held. ok is false if a write failed: gnet has
+// then closed the connection.
 func (d *loopDriver) flush(c gnet.Conn, force bool) (paused, ok bool) {
+	if d.rest != nil {
+		// What a direct write left goes first.
+		err := d.writev(c, *d.rest)
+		clear(*d.rest)
+		d.handler.putVec(d.rest)
+		d.rest = nil
+		d.eng.Written(err)
+		if err != nil {
+			return false, false
+		}
+	}
 	vec := d.handler.getVec()
 	defer d.handler.putVec(vec)
 	for {

@@ -25,16 +25,6 @@ type Config struct {
 	// (12 + Session.MaxFrameSize), which gnet rounds up to a power of two
 	// (128 KiB by default).
 	ReadBufferCap int
-	// MaxOutboundBuffer is how many bytes a connection may queue in gnet,
-	// beyond what the socket took, before the driver stops taking frames
-	// from the session (default 256 KiB). The session then holds them,
-	// control frames first, and Write waits at Session.MaxSendBuffer; the
-	// driver looks again on a short timer and whenever bytes arrive. Keep
-	// it small: what gnet has queued goes out in order, so a ping reply or
-	// a window update waits behind all of it. If the queue does not shrink
-	// at all for Session.WriteTimeout, the peer is taken to have stopped
-	// reading and the session ends with an error saying so.
-	MaxOutboundBuffer int
 	// AcceptBacklog bounds the sessions a Listener has accepted and Accept
 	// has not yet returned (default 4096); a connection arriving while it
 	// is full is closed at once. Unused by a Client.
@@ -45,11 +35,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Defaults of the Config fields that are not derived from Session.
-const (
-	DefaultMaxOutboundBuffer = 256 << 10
-	DefaultAcceptBacklog     = 4096
-)
+// DefaultAcceptBacklog is the default of Config.AcceptBacklog.
+const DefaultAcceptBacklog = 4096
 
 // settings is a validated Config, shared by every connection of one
 // Listener or Client and never changed after start.
@@ -57,7 +44,6 @@ type settings struct {
 	sess          core.Config
 	loops         int
 	readBufCap    int
-	maxOutbound   int
 	acceptBacklog int
 	log           *slog.Logger
 }
@@ -82,8 +68,6 @@ func resolve(cfg *Config) (*settings, error) {
 		return nil, bad("EventLoops %d < 0", cfg.EventLoops)
 	case cfg.ReadBufferCap < 0:
 		return nil, bad("ReadBufferCap %d < 0", cfg.ReadBufferCap)
-	case cfg.MaxOutboundBuffer < 0:
-		return nil, bad("MaxOutboundBuffer %d < 0", cfg.MaxOutboundBuffer)
 	case cfg.AcceptBacklog < 0:
 		return nil, bad("AcceptBacklog %d < 0", cfg.AcceptBacklog)
 	}
@@ -91,7 +75,6 @@ func resolve(cfg *Config) (*settings, error) {
 		sess:          *sc,
 		loops:         cfg.EventLoops,
 		readBufCap:    cfg.ReadBufferCap,
-		maxOutbound:   cfg.MaxOutboundBuffer,
 		acceptBacklog: cfg.AcceptBacklog,
 		log:           cfg.Logger,
 	}
@@ -100,9 +83,6 @@ func resolve(cfg *Config) (*settings, error) {
 	}
 	if s.readBufCap == 0 {
 		s.readBufCap = frame.HeaderSize + sc.MaxFrameSize
-	}
-	if s.maxOutbound == 0 {
-		s.maxOutbound = DefaultMaxOutboundBuffer
 	}
 	if s.acceptBacklog == 0 {
 		s.acceptBacklog = DefaultAcceptBacklog

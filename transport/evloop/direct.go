@@ -1,29 +1,45 @@
 package evloop
 
-import "golang.org/x/sys/unix"
+import (
+	"time"
 
-// Direct writes: the goroutine that wakes the driver (a Stream.Write, a
-// Read returning credit, a timer) writes the session's queued frames to the
-// socket itself, with one writev, instead of handing the work to the event
-// loop. That saves the round trip through the loop's task queue, which
-// costs a wake-up of the loop (it sleeps in epoll_wait, outside the Go
-// scheduler) and, in gnet, two allocations per hand-off.
+	gio "github.com/panjf2000/gnet/v2/pkg/io"
+	"golang.org/x/sys/unix"
+)
+
+// Writing: whichever goroutine wakes the driver (a Stream.Write, a Read
+// returning credit, a timer, the event loop after feeding the session)
+// writes the session's queued frames to the socket itself, one writev per
+// Output batch, instead of handing the work to the event loop. That saves
+// the hand-off through gnet's task queue, which costs a wake-up of the loop
+// (it sleeps in epoll_wait, outside the Go scheduler) and two allocations.
 //
-// Bytes must leave in order, so a direct write is only allowed while gnet
-// holds nothing queued for the connection (direct): the loop clears it
-// whenever gnet's queue is not empty, a batch is only partly written, or the
-// connection is closing, and sets it again once a pump finds gnet's queue
-// empty. A direct write that the socket does not take whole leaves the rest
-// in rest and hands over to the loop, which writes it (gnet queues what the
-// socket still refuses) before anything else. outMu serialises all of this
-// with the loop's own flushes; a Wake that finds outMu held sets more, and
-// whoever holds it goes again before letting go for good, so no wake-up is
-// lost. mu is held across the system call: gnet closes the socket only
-// after OnClose, which takes mu, so the descriptor cannot be closed (and
-// reused) under a direct write.
+// A batch the socket does not take whole stays with the driver (rest): the
+// session's buffers are held, not copied, until the socket has taken them,
+// so the session's MaxSendBuffer is what bounds output and Write waits
+// there. The Listener's or Client's writeWaiter watches the socket and,
+// once it has room, writes the rest and whatever the session queued
+// meanwhile, in order. gnet's own outbound queue is never used: it would
+// copy every byte and allocate on every write.
+//
+// outMu serialises the outbound side (Output, the write, Written) between
+// all these goroutines. A Wake that finds it held sets more, and whoever
+// holds it goes again before letting go for good, so no wake-up is lost.
+// mu is held across each system call: gnet closes the socket only after
+// OnClose, which takes mu, so the descriptor cannot be closed (and reused)
+// under a write.
+//
+// A socket that takes nothing at all for the session's WriteTimeout means
+// the peer stopped reading: a timer, armed while a rest is held, then
+// tries a write itself (the kernel reports room only once a third or so of
+// the socket's buffer is free, which a slow but steady reader may take
+// many seconds to free, so waiting for the waiter alone would take a slow
+// reader for a stalled one) and ends the session if even that takes
+// nothing.
 
 // writeDirect writes what the session has queued from the calling
-// goroutine. It reports false if the event loop must do it instead.
+// goroutine. It reports false if the event loop must act: the session is
+// not set up yet, a write failed, or the peer stopped reading.
 func (d *loopDriver) writeDirect() bool {
 	d.more.Store(true)
 	for d.more.Load() {
@@ -31,7 +47,7 @@ func (d *loopDriver) writeDirect() bool {
 			return true // the holder sees more once it is done
 		}
 		d.more.Store(false)
-		ok := d.flushDirect()
+		ok := d.flushLocked()
 		d.outMu.Unlock()
 		if !ok {
 			return false
@@ -40,48 +56,125 @@ func (d *loopDriver) writeDirect() bool {
 	return true
 }
 
-// flushDirect writes Output batches to the socket until the session has
-// nothing more; outMu is held. It reports false, leaving the unwritten part
-// of a batch in rest, when the loop must take over.
-func (d *loopDriver) flushDirect() bool {
-	if !d.direct {
+// writable is called by the writeWaiter once d's socket has room.
+func (d *loopDriver) writable() {
+	if !d.writeDirect() {
+		d.toLoop()
+	}
+}
+
+// flushLocked writes what a previous write left, then Output batches,
+// until the session has nothing more or the socket is full (the rest is
+// then held and the writeWaiter armed); outMu is held. It reports false if
+// the event loop must act (see writeDirect).
+func (d *loopDriver) flushLocked() bool {
+	if !d.ready || d.failed != nil {
 		return false
 	}
-	vec := d.handler.getVec()
+	if d.rest != nil && !d.writeRest() {
+		return d.failed == nil
+	}
 	for {
+		vec := d.handler.getVec()
 		*vec = d.eng.Output((*vec)[:0])
 		if len(*vec) == 0 {
 			d.handler.putVec(vec)
 			return true
 		}
-		n, err := d.writeSocket(*vec)
-		if err == errLoopClosed {
-			// OnClose ran: the session has been told the transport ended.
-			clear(*vec)
-			d.handler.putVec(vec)
-			d.eng.Written(err)
-			return true
+		d.rest = vec
+		if !d.writeRest() {
+			return d.failed == nil
 		}
-		if *vec = skip(*vec, n); len(*vec) > 0 {
-			// The socket is full, or failed: the loop writes the rest (and
-			// meets the error, if any, on its own write).
-			d.rest, d.direct = vec, false
-			return false
-		}
-		d.eng.Written(nil)
 	}
 }
 
-// writeSocket writes bufs (at most maxIov of them) to the socket and
-// returns how many bytes it took; errLoopClosed if gnet has closed it.
-func (d *loopDriver) writeSocket(bufs [][]byte) (int, error) {
+// writeRest writes the held batch and, once it has all gone, releases it
+// with Written. It reports whether it all went; if not, the rest is held
+// and the socket watched, or the write failed (d.failed).
+func (d *loopDriver) writeRest() bool {
+	bufs := *d.rest
+	n, full, err := d.writeSocket(bufs)
+	if n > 0 {
+		d.tookAt = time.Now()
+	}
+	if bufs = skip(bufs, n); len(bufs) > 0 && err == nil {
+		*d.rest = bufs
+		if full {
+			d.watchStall()
+		}
+		return false
+	}
+	d.handler.putVec(d.rest)
+	d.rest = nil
+	if err != nil {
+		d.failed = err
+	}
+	d.eng.Written(err)
+	return err == nil
+}
+
+// writeSocket writes bufs (at most maxIov of them) with one writev and
+// returns how many bytes the socket took; full means it took less than it
+// was offered for want of room, and the writeWaiter watches it. err is a
+// failed write, or errLoopClosed once gnet has closed the socket.
+func (d *loopDriver) writeSocket(bufs [][]byte) (n int, full bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return 0, errLoopClosed
+		return 0, false, errLoopClosed
 	}
-	n, err := unix.Writev(d.fd, bufs[:min(len(bufs), maxIov)])
-	return max(n, 0), err
+	bufs = bufs[:min(len(bufs), maxIov)]
+	n, err = gio.Writev(d.fd, bufs)
+	switch {
+	case err == unix.EAGAIN || err == unix.EINTR:
+		n, err = 0, nil
+	case err != nil:
+		return 0, false, err
+	}
+	want := 0
+	for _, b := range bufs {
+		want += len(b)
+	}
+	if n == want {
+		return n, false, nil
+	}
+	return n, true, d.handler.waiter.arm(d.fd)
+}
+
+// watchStall arms the stall timer, if it is not armed, for the held rest;
+// outMu is held.
+func (d *loopDriver) watchStall() {
+	if d.stallArmed {
+		return
+	}
+	d.stallArmed = true
+	wait := d.handler.set.sess.WriteTimeout
+	if d.stall == nil {
+		d.stall = time.AfterFunc(wait, d.checkStall)
+		return
+	}
+	d.stall.Reset(wait)
+}
+
+// checkStall runs on the stall timer: if a rest is still held, it tries to
+// write it (and what follows), and ends the session if the socket has taken
+// nothing for WriteTimeout.
+func (d *loopDriver) checkStall() {
+	d.outMu.Lock()
+	d.stallArmed = false
+	ok := d.flushLocked()
+	if ok && d.rest != nil {
+		if left := d.handler.set.sess.WriteTimeout - time.Since(d.tookAt); left > 0 {
+			d.stallArmed = true
+			d.stall.Reset(left)
+		} else {
+			d.failed, ok = errPeerNotReading, false
+		}
+	}
+	d.outMu.Unlock()
+	if !ok {
+		d.toLoop()
+	}
 }
 
 // skip drops the first n bytes of bufs, in place, and returns what is left.

@@ -33,11 +33,9 @@
 // Config.Session configures every session (nil means
 // core.DefaultConfig()). Config.EventLoops sets the number of event loops
 // (default one per CPU), Config.ReadBufferCap each loop's read buffer
-// (default one full frame), Config.MaxOutboundBuffer how many bytes one
-// connection may queue in gnet before the driver holds frames back
-// (default 256 KiB), Config.AcceptBacklog the sessions a Listener holds
-// for Accept (default 4096) and Config.Logger where gnet's own diagnostics
-// go.
+// (default one full frame), Config.AcceptBacklog the sessions a Listener
+// holds for Accept (default 4096) and Config.Logger where gnet's own
+// diagnostics go.
 //
 // # How a connection is driven
 //
@@ -45,31 +43,38 @@
 // session engine (which copies payload into the streams' buffers and never
 // blocks: flow control bounds what a peer may send), and discarded from
 // gnet at once; an incomplete frame header is kept aside (at most 11
-// bytes). Outbound: the engine's Wake schedules OnTraffic on the
-// connection's loop (gnet's Conn.Wake); there every pending batch of frames
-// goes out with one vectored write (Conn.Writev), whatever the socket does
-// not take at once being copied into gnet's outbound queue.
+// bytes).
 //
-// gnet cannot stop reading a connection and never bounds its outbound
-// queue, so the driver does: past MaxOutboundBuffer queued bytes it stops
-// taking frames from the session, which keeps control frames ahead of data
-// and makes Write wait at the session's MaxSendBuffer, and looks again on a
-// short timer or when bytes arrive. Each look has gnet write whatever the
-// socket takes (gnet by itself waits until the socket has freed a large
-// part of its buffer, which a slow reader may take many seconds to do), so
-// whatever the peer takes shows as the queue shrinking. A queue that does
-// not shrink at all for the session's WriteTimeout means the peer stopped
-// reading; the session then ends with an error saying so. A slow reader
-// keeps its session as long as the socket takes some bytes in every
-// WriteTimeout, which over TCP means its window reopening, about every
-// half receive buffer it reads.
+// Outbound, the goroutine that has something to send writes it: a
+// Stream.Write, a Read returning credit or a timer calls the engine's
+// Wake, which takes the queued frames and writes them to the socket with
+// one vectored write per batch, from that goroutine, without a hand-off to
+// the event loop; what feeding the session queued (window updates, ping
+// replies) the loop writes right after. When the socket does not take a
+// whole batch, the driver keeps the rest (no copy: the session's buffers
+// are held until written) and one goroutine per Listener or Client, shared
+// by all its connections, waits in epoll for the socket to have room and
+// writes the rest and what was queued meanwhile. Output is thus bounded by
+// the session's MaxSendBuffer, where Write waits. gnet's own outbound
+// queue is not used: it would copy every byte and allocate on every write,
+// as gnet's task queue does on every hand-off; an established session
+// allocates nothing per round trip or per MiB moved.
 //
-// Closing waits for gnet's queue to drain (gnet's own Close would drop
-// it), half-closes the socket so that the peer reads everything up to the
-// GoAway, and closes once the peer has closed its side, all within
-// WriteTimeout. Once the session has ended, whether closed or failed on a
-// peer's protocol error, what still arrives is read and dropped, up to
-// 1 MiB: a peer that keeps sending past that is cut off at once.
+// A socket that takes nothing at all for the session's WriteTimeout while
+// bytes wait means the peer stopped reading; the session then ends with an
+// error saying so. Before deciding, the driver tries a write itself: the
+// kernel reports room only once a large part of the socket's buffer is
+// free, which a slow but steady reader may take many seconds to free. A
+// slow reader thus keeps its session as long as the socket takes some
+// bytes in every WriteTimeout, which over TCP means its window reopening,
+// about every half receive buffer it reads.
+//
+// Closing waits for the last bytes to be written, half-closes the socket
+// so that the peer reads everything up to the GoAway, and closes once the
+// peer has closed its side, all within WriteTimeout. Once the session has
+// ended, whether closed or failed on a peer's protocol error, what still
+// arrives is read and dropped, up to 1 MiB: a peer that keeps sending past
+// that is cut off at once.
 //
 // Keepalive and deadlines run on timers, as with the goroutine driver.
 //

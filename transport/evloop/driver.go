@@ -20,10 +20,10 @@ import (
 // Ownership: handler, gc, fd, eng, laddr and raddr are set before the
 // connection sees any traffic (in OnOpen) and never change; mu guards
 // closed, serialises what other goroutines hand to the loop and keeps the
-// socket open during a direct write (see direct.go); outMu serialises the
-// outbound side (Output, the write, Written) between the loop and direct
-// writers and guards direct and rest; closeReq, feeding and more are
-// atomic; every other field belongs to the event loop.
+// socket open during a write (see direct.go); outMu serialises the outbound
+// side (Output, the write, Written) between the goroutines that write and
+// guards the fields under it; closeReq, feeding and more are atomic; every
+// other field belongs to the event loop.
 type loopDriver struct {
 	handler      *loopHandler
 	gc           gnet.Conn
@@ -35,23 +35,24 @@ type loopDriver struct {
 	closed   bool        // OnClose ran: the loop may be gone, hand it nothing
 	closeReq atomic.Bool // Close was called: write what is queued, then close
 	feeding  atomic.Bool // the loop is in Input and will flush right after
+	more     atomic.Bool // a Wake found outMu held: its holder goes again
 
-	outMu  sync.Mutex
-	more   atomic.Bool // a Wake found outMu held: its holder goes again
-	direct bool        // Wake may write straight to the socket: gnet holds nothing queued
-	rest   *[][]byte   // what a direct write left unwritten, for the loop
+	outMu      sync.Mutex
+	ready      bool        // the session is set up: writes may start
+	rest       *[][]byte   // the part of a batch the socket has not taken yet
+	failed     error       // a write failed, or the peer stopped reading
+	tookAt     time.Time   // when the socket last took bytes
+	stall      *time.Timer // checks on a held rest after WriteTimeout
+	stallArmed bool        // stall is due to fire
 
 	// event loop only
 	carry      [frame.HeaderSize]byte // a partial frame header between reads
 	carryN     int
 	inDead     bool        // Input failed: discard what else arrives
 	discarded  int         // bytes discarded since, at most ~maxDiscard
-	abort      bool        // close without waiting for gnet's queue to drain
-	poll       *time.Timer // calls the loop back while output waits on gnet
+	abort      bool        // close without waiting for the last bytes
+	poll       *time.Timer // calls the loop back while closing
 	pollGap    time.Duration
-	pushed     int       // bytes handed to gnet since the last stall check
-	lastOut    int       // gnet's queued bytes at the last stall check
-	stallAt    time.Time // when gnet's queue was last seen shrinking
 	drainBy    time.Time // when a closing connection stops waiting
 	halfClosed bool      // our side of the socket is shut down for writing
 }
@@ -64,8 +65,8 @@ var errLoopClosed = errors.New("evloop: connection closed by its event loop")
 // Wake implements core.Driver. It never blocks. While the loop is feeding
 // the session (a ping to answer, a window update to send), the flush that
 // follows the feeding serves the wake-up. Otherwise the calling goroutine
-// writes what is queued itself, straight to the socket, when it can (see
-// writeDirect), and else has the event loop call Output soon.
+// writes what is queued itself (see direct.go), and has the event loop
+// act only if the session is not set up yet or a write failed.
 func (d *loopDriver) Wake() {
 	if !d.feeding.Load() && !d.writeDirect() {
 		d.toLoop()
@@ -143,9 +144,15 @@ func (d *loopDriver) ended(err error) {
 	d.mu.Lock()
 	d.closed = true
 	d.mu.Unlock()
+	d.handler.waiter.forget(d)
 	if d.poll != nil {
 		d.poll.Stop()
 	}
+	d.outMu.Lock()
+	if d.stall != nil {
+		d.stall.Stop()
+	}
+	d.outMu.Unlock()
 	if err == nil {
 		err = errLoopClosed // harmless if the session has ended already
 	}

@@ -14,12 +14,13 @@ import (
 // to the connection's driver, and keeps the set of live connections so that
 // closing the Listener or Client closes every session.
 //
-// Ownership: set, role and accepts are fixed at construction; mu guards
-// conns, closing and the closing of gone; vecs is a pool.
+// Ownership: set, role, waiter and accepts are fixed at construction; mu
+// guards conns, closing and the closing of gone; vecs is a pool.
 type loopHandler struct {
 	gnet.BuiltinEventEngine
 	set     *settings
 	role    core.Role
+	waiter  *writeWaiter
 	accepts chan *core.Session // server: sessions for Accept
 
 	mu      sync.Mutex
@@ -30,13 +31,14 @@ type loopHandler struct {
 	vecs sync.Pool // *[][]byte scratch for Output batches
 }
 
-func newLoopHandler(set *settings, role core.Role) *loopHandler {
+func newLoopHandler(set *settings, role core.Role, w *writeWaiter) *loopHandler {
 	h := &loopHandler{
-		set:   set,
-		role:  role,
-		conns: make(map[*loopDriver]struct{}),
-		gone:  make(chan struct{}),
-		vecs:  sync.Pool{New: func() any { return new([][]byte) }},
+		set:    set,
+		role:   role,
+		waiter: w,
+		conns:  make(map[*loopDriver]struct{}),
+		gone:   make(chan struct{}),
+		vecs:   sync.Pool{New: func() any { return new([][]byte) }},
 	}
 	if role == core.RoleServer {
 		h.accepts = make(chan *core.Session, set.acceptBacklog)
@@ -73,8 +75,9 @@ func (h *loopHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	c.SetContext(d)
+	h.waiter.add(d)
 	d.outMu.Lock()
-	d.direct = true // gnet has nothing queued yet
+	d.ready = true
 	d.outMu.Unlock()
 	return nil, gnet.None
 }

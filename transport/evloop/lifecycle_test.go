@@ -185,7 +185,6 @@ func TestInvalidConfig(t *testing.T) {
 	for _, cfg := range []*evloop.Config{
 		{EventLoops: -1},
 		{ReadBufferCap: -1},
-		{MaxOutboundBuffer: -1},
 		{AcceptBacklog: -1},
 		{Session: badSession},
 	} {

@@ -22,8 +22,9 @@ import (
 // closed, serialises what other goroutines hand to the loop and keeps the
 // socket open during a write (see direct.go); outMu serialises the outbound
 // side (Output, the write, Written) between the goroutines that write and
-// guards the fields under it; closeReq, feeding and more are atomic; every
-// other field belongs to the event loop.
+// guards the fields under it; closeReq, feeding, more and heard are atomic;
+// inHand belongs to the writeWaiter; every other field belongs to the event
+// loop.
 type loopDriver struct {
 	handler      *loopHandler
 	gc           gnet.Conn
@@ -36,6 +37,8 @@ type loopDriver struct {
 	closeReq atomic.Bool // Close was called: write what is queued, then close
 	feeding  atomic.Bool // the loop is in Input and will flush right after
 	more     atomic.Bool // a Wake found outMu held: its holder goes again
+	heard    atomic.Bool // input arrived since the last Wake
+	inHand   bool        // handed to the background writer; under its mu
 
 	outMu      sync.Mutex
 	ready      bool        // the session is set up: writes may start
@@ -64,12 +67,21 @@ var errLoopClosed = errors.New("evloop: connection closed by its event loop")
 
 // Wake implements core.Driver. It never blocks. While the loop is feeding
 // the session (a ping to answer, a window update to send), the flush that
-// follows the feeding serves the wake-up. Otherwise the calling goroutine
-// writes what is queued itself (see direct.go), and has the event loop
-// act only if the session is not set up yet or a write failed.
+// follows the feeding serves the wake-up. If input arrived since the last
+// Wake (a request or reply came in, so this is likely the answer, and
+// someone waits for it), the calling goroutine writes what is queued
+// itself (see direct.go). Otherwise, writes come back to back (a bulk
+// sender, many small writes): the Listener's or Client's background
+// writer takes them, in batches, rather than one system call per write.
 func (d *loopDriver) Wake() {
-	if !d.feeding.Load() && !d.writeDirect() {
-		d.toLoop()
+	switch {
+	case d.feeding.Load():
+	case d.heard.Swap(false):
+		if !d.writeDirect() {
+			d.toLoop()
+		}
+	default:
+		d.handler.waiter.hand(d)
 	}
 }
 
@@ -124,6 +136,7 @@ func (d *loopDriver) traffic(c gnet.Conn) gnet.Action {
 			d.feeding.Store(true)
 			d.feed(buf)
 			d.feeding.Store(false)
+			d.heard.Store(true)
 		}
 		// Everything is consumed or copied: gnet keeps no inbound bytes
 		// for this connection between reads.

@@ -1,26 +1,43 @@
 package evloop
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
-// writeWaiter watches, for every connection of one Listener or Client,
-// the sockets that did not take a whole batch (see direct.go) and has the
-// rest written as soon as the kernel reports room: one goroutine and one
-// epoll (kqueue) instance of its own, none per connection. gnet's loops
-// cannot do it without the bytes going through gnet's outbound queue,
-// which copies them and allocates on every write.
+// writeWaiter is the background writer of one Listener or Client: one
+// goroutine, with an epoll (kqueue) instance of its own, serving every
+// connection, none per connection. It writes
+//
+//   - for drivers handed to it (see Wake): output queued back to back,
+//     with no input in between, so that it goes out in batches rather than
+//     one system call per Write;
+//   - for sockets that did not take a whole batch (see direct.go): the
+//     rest and what follows, once the kernel reports room.
+//
+// gnet's loops cannot do either without the bytes going through gnet's
+// outbound or task queue, which copy and allocate on every write and
+// every hand-off.
 //
 // Each armed socket is reported once (one-shot): the writer arms it again
 // if it is still full. A driver is forgotten in OnClose, before gnet
 // closes its descriptor, so an event never reaches the wrong connection
 // (at worst a stale one makes a driver try a write that finds no room).
 //
-// Ownership: the descriptors are fixed; mu guards conns.
+// Ownership: the poller's descriptors are fixed; mu guards conns, handed,
+// spare and every driver's inHand; kicked and stopping are atomic.
 type writeWaiter struct {
 	poller               // the platform's part: epoll or kqueue
 	done   chan struct{} // closed when the goroutine has exited
 
-	mu    sync.Mutex
-	conns map[int]*loopDriver
+	kicked   atomic.Bool // the poller has been kicked and not yet served
+	stopping atomic.Bool
+
+	mu     sync.Mutex
+	conns  map[int]*loopDriver
+	handed []*loopDriver // drivers whose output the goroutine writes next
+	spare  []*loopDriver // the goroutine's copy of handed, reused
 }
 
 // startWriteWaiter opens the poller and starts the goroutine.
@@ -37,9 +54,29 @@ func (w *writeWaiter) run() {
 	defer close(w.done)
 	var ready [64]int
 	for {
-		n, stop := w.wait(ready[:])
-		if stop {
-			return
+		n, kicked := w.wait(ready[:])
+		if kicked {
+			if w.stopping.Load() {
+				return
+			}
+			w.kicked.Store(false) // hands from now on kick again
+			w.mu.Lock()
+			todo := w.handed
+			w.handed, w.spare = w.spare[:0], nil
+			for _, d := range todo {
+				d.inHand = false
+			}
+			w.mu.Unlock()
+			for _, d := range todo {
+				d.writable()
+			}
+			clear(todo)
+			w.mu.Lock()
+			w.spare = todo[:0]
+			w.mu.Unlock()
+			// Let the writers run before waiting again (as gnet's loops
+			// do): what they queue meanwhile goes out in one batch.
+			runtime.Gosched()
 		}
 		for _, fd := range ready[:n] {
 			w.mu.Lock()
@@ -49,6 +86,19 @@ func (w *writeWaiter) run() {
 				d.writable()
 			}
 		}
+	}
+}
+
+// hand has the goroutine write d's output soon.
+func (w *writeWaiter) hand(d *loopDriver) {
+	w.mu.Lock()
+	if !d.inHand {
+		d.inHand = true
+		w.handed = append(w.handed, d)
+	}
+	w.mu.Unlock()
+	if w.kicked.CompareAndSwap(false, true) {
+		_ = w.kick() // fails only if the descriptor does; close then gives up waiting too
 	}
 }
 
@@ -73,7 +123,8 @@ func (w *writeWaiter) forget(d *loopDriver) {
 // close stops the goroutine, waits for it and releases the poller. Call
 // it once every connection is closed.
 func (w *writeWaiter) close() {
-	if w.stop() == nil {
+	w.stopping.Store(true)
+	if w.kick() == nil {
 		<-w.done
 	}
 	w.release()

@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// poller is the writeWaiter's kqueue, with a pipe that stops it.
+// poller is the writeWaiter's kqueue, with a pipe that kicks it.
 type poller struct {
-	kq, stopR, stopW int
+	kq, kickR, kickW int
 	events           [64]unix.Kevent_t // the waiting goroutine's only
 }
 
@@ -24,11 +24,15 @@ func (p *poller) open() error {
 		unix.Close(kq)
 		return os.NewSyscallError("pipe", err)
 	}
-	p.kq, p.stopR, p.stopW = kq, fds[0], fds[1]
+	p.kq, p.kickR, p.kickW = kq, fds[0], fds[1]
 	unix.CloseOnExec(kq)
-	unix.CloseOnExec(p.stopR)
-	unix.CloseOnExec(p.stopW)
-	if err := p.change(p.stopR, unix.EVFILT_READ, unix.EV_ADD); err != nil {
+	unix.CloseOnExec(p.kickR)
+	unix.CloseOnExec(p.kickW)
+	if err := unix.SetNonblock(p.kickR, true); err != nil {
+		p.release()
+		return err
+	}
+	if err := p.change(p.kickR, unix.EVFILT_READ, unix.EV_ADD); err != nil {
 		p.release()
 		return os.NewSyscallError("kevent", err)
 	}
@@ -42,25 +46,28 @@ func (p *poller) change(fd int, filter int16, flags uint16) error {
 	return err
 }
 
-// wait blocks until some armed sockets have room and puts them in ready;
-// stop is true once stop was called.
-func (p *poller) wait(ready []int) (n int, stop bool) {
+// wait blocks until some armed sockets have room, which it puts in ready,
+// or kick was called (kicked).
+func (p *poller) wait(ready []int) (n int, kicked bool) {
 	for {
 		k, err := unix.Kevent(p.kq, nil, p.events[:min(len(p.events), len(ready))], nil)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return 0, true // only a closed kqueue, which release does after we exit
+			return 0, true // only a closed kqueue, which release does after the end
 		}
 		for _, ev := range p.events[:k] {
-			if int(ev.Ident) == p.stopR {
-				return 0, true
+			if int(ev.Ident) == p.kickR {
+				var buf [64]byte
+				_, _ = unix.Read(p.kickR, buf[:]) // drain the kicks
+				kicked = true
+				continue
 			}
 			ready[n] = int(ev.Ident)
 			n++
 		}
-		return n, false
+		return n, kicked
 	}
 }
 
@@ -72,14 +79,14 @@ func (p *poller) arm(fd int) error {
 // disarm stops watching fd (it may never have been armed).
 func (p *poller) disarm(fd int) { _ = p.change(fd, unix.EVFILT_WRITE, unix.EV_DELETE) }
 
-// stop makes wait return stop.
-func (p *poller) stop() error {
-	_, err := unix.Write(p.stopW, []byte{1})
+// kick makes wait return kicked.
+func (p *poller) kick() error {
+	_, err := unix.Write(p.kickW, []byte{1})
 	return err
 }
 
 func (p *poller) release() {
-	unix.Close(p.stopR)
-	unix.Close(p.stopW)
+	unix.Close(p.kickR)
+	unix.Close(p.kickW)
 	unix.Close(p.kq)
 }

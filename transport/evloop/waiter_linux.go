@@ -6,10 +6,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// poller is the writeWaiter's epoll instance, with an eventfd that stops
+// poller is the writeWaiter's epoll instance, with an eventfd that kicks
 // it.
 type poller struct {
-	epfd, stopfd int
+	epfd, kickfd int
 	events       [64]unix.EpollEvent // the waiting goroutine's only
 }
 
@@ -18,40 +18,43 @@ func (p *poller) open() error {
 	if err != nil {
 		return os.NewSyscallError("epoll_create1", err)
 	}
-	stopfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	kickfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
 		unix.Close(epfd)
 		return os.NewSyscallError("eventfd", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(stopfd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, stopfd, &ev); err != nil {
-		unix.Close(stopfd)
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(kickfd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, kickfd, &ev); err != nil {
+		unix.Close(kickfd)
 		unix.Close(epfd)
 		return os.NewSyscallError("epoll_ctl", err)
 	}
-	p.epfd, p.stopfd = epfd, stopfd
+	p.epfd, p.kickfd = epfd, kickfd
 	return nil
 }
 
-// wait blocks until some armed sockets have room and puts them in ready;
-// stop is true once stop was called.
-func (p *poller) wait(ready []int) (n int, stop bool) {
+// wait blocks until some armed sockets have room, which it puts in ready,
+// or kick was called (kicked).
+func (p *poller) wait(ready []int) (n int, kicked bool) {
 	for {
 		k, err := unix.EpollWait(p.epfd, p.events[:min(len(p.events), len(ready))], -1)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return 0, true // only a closed epfd, which release does after we exit
+			return 0, true // only a closed epfd, which release does after the end
 		}
 		for _, ev := range p.events[:k] {
-			if int(ev.Fd) == p.stopfd {
-				return 0, true
+			if int(ev.Fd) == p.kickfd {
+				var buf [8]byte
+				_, _ = unix.Read(p.kickfd, buf[:]) // reset the count
+				kicked = true
+				continue
 			}
 			ready[n] = int(ev.Fd)
 			n++
 		}
-		return n, false
+		return n, kicked
 	}
 }
 
@@ -68,14 +71,14 @@ func (p *poller) arm(fd int) error {
 // disarm stops watching fd (it may never have been armed).
 func (p *poller) disarm(fd int) { _ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil) }
 
-// stop makes wait return stop.
-func (p *poller) stop() error {
+// kick makes wait return kicked.
+func (p *poller) kick() error {
 	one := [8]byte{1}
-	_, err := unix.Write(p.stopfd, one[:])
+	_, err := unix.Write(p.kickfd, one[:])
 	return err
 }
 
 func (p *poller) release() {
-	unix.Close(p.stopfd)
+	unix.Close(p.kickfd)
 	unix.Close(p.epfd)
 }

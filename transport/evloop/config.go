@@ -18,7 +18,8 @@ type Config struct {
 	Session *core.Config
 	// EventLoops is the number of gnet event loops, each one goroutine
 	// serving many connections; 0 means one per CPU (gnet's multicore
-	// mode). A Listener runs one more goroutine that accepts connections.
+	// mode). A Listener or Client runs one more goroutine, its background
+	// writer, and a Listener one that accepts connections.
 	EventLoops int
 	// ReadBufferCap is the size of each event loop's read buffer, shared by
 	// all connections of the loop; 0 means one full frame with its header

@@ -7,12 +7,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Writing: whichever goroutine wakes the driver (a Stream.Write, a Read
-// returning credit, a timer, the event loop after feeding the session)
-// writes the session's queued frames to the socket itself, one writev per
-// Output batch, instead of handing the work to the event loop. That saves
-// the hand-off through gnet's task queue, which costs a wake-up of the loop
-// (it sleeps in epoll_wait, outside the Go scheduler) and two allocations.
+// Writing: a goroutine that wakes the driver after input arrived (see
+// Wake), the background writer (writeWaiter) for writes that come back to
+// back, or the event loop after feeding the session writes the session's
+// queued frames to the socket itself, one writev per Output batch. No
+// work is handed to the event loop: that would cost a wake-up of the loop
+// (it sleeps in epoll_wait, outside the Go scheduler) and, in gnet's task
+// queue, two allocations.
 //
 // A batch the socket does not take whole stays with the driver (rest): the
 // session's buffers are held, not copied, until the socket has taken them,

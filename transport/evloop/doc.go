@@ -21,7 +21,8 @@
 //
 // A Listener accepts on one goroutine of its own and hands each connection
 // to its event loops; a Client's Dial connects on the calling goroutine and
-// does the same. Sessions are ordinary *core.Session values: streams,
+// does the same. Each also runs one background writer goroutine (see
+// below). Sessions are ordinary *core.Session values: streams,
 // deadlines, keepalive, GoAway and Shutdown behave as with core.Client and
 // core.Server, and either side interoperates with a peer using the
 // goroutine driver or any other net-mux v1 implementation. Listener.Close
@@ -45,20 +46,23 @@
 // gnet at once; an incomplete frame header is kept aside (at most 11
 // bytes).
 //
-// Outbound, the goroutine that has something to send writes it: a
-// Stream.Write, a Read returning credit or a timer calls the engine's
-// Wake, which takes the queued frames and writes them to the socket with
-// one vectored write per batch, from that goroutine, without a hand-off to
-// the event loop; what feeding the session queued (window updates, ping
-// replies) the loop writes right after. When the socket does not take a
-// whole batch, the driver keeps the rest (no copy: the session's buffers
-// are held until written) and one goroutine per Listener or Client, shared
-// by all its connections, waits in epoll for the socket to have room and
-// writes the rest and what was queued meanwhile. Output is thus bounded by
-// the session's MaxSendBuffer, where Write waits. gnet's own outbound
-// queue is not used: it would copy every byte and allocate on every write,
-// as gnet's task queue does on every hand-off; an established session
-// allocates nothing per round trip or per MiB moved.
+// Outbound, there are no hand-offs to the event loop. A write that answers
+// input (a reply, or a request after the last reply) is written by the
+// goroutine that queued it: Stream.Write calls the engine's Wake, which
+// takes the queued frames and writes them to the socket with one vectored
+// write per batch, from that goroutine. Writes that come back to back,
+// with no input in between (a bulk sender, many small writes), go to a
+// background writer, one goroutine per Listener or Client shared by all
+// its connections, which writes them in batches. What feeding the session
+// queued (window updates, ping replies) the loop writes right after
+// feeding. When the socket does not take a whole batch, the driver keeps
+// the rest (no copy: the session's buffers are held until written) and the
+// background writer, waiting in epoll (kqueue on BSD) for the socket to
+// have room, writes the rest and what was queued meanwhile. Output is thus
+// bounded by the session's MaxSendBuffer, where Write waits. gnet's own
+// outbound and task queues are not used: they copy every byte and allocate
+// on every write and every hand-off. An established session allocates
+// nothing per round trip or per MiB moved.
 //
 // A socket that takes nothing at all for the session's WriteTimeout while
 // bytes wait means the peer stopped reading; the session then ends with an

@@ -46,13 +46,14 @@
 // gnet at once; an incomplete frame header is kept aside (at most 11
 // bytes).
 //
-// Outbound, there are no hand-offs to the event loop. A write that answers
-// input (a reply, or a request after the last reply) is written by the
-// goroutine that queued it: Stream.Write calls the engine's Wake, which
-// takes the queued frames and writes them to the socket with one vectored
-// write per batch, from that goroutine. Writes that come back to back,
-// with no input in between (a bulk sender, many small writes), go to a
-// background writer, one goroutine per Listener or Client shared by all
+// Outbound, there are no hand-offs to the event loop. On a session with a
+// single stream, a write that answers input (a reply, or a request after
+// the last reply) is written by the goroutine that queued it: Stream.Write
+// calls the engine's Wake, which takes the queued frames and writes them
+// to the socket with one vectored write per batch, from that goroutine.
+// Writes that come back to back, with no input in between (a bulk sender,
+// many small writes), or from many streams at once go to a background
+// writer, one goroutine per Listener or Client shared by all
 // its connections, which writes them in batches. What feeding the session
 // queued (window updates, ping replies) the loop writes right after
 // feeding. When the socket does not take a whole batch, the driver keeps

@@ -68,15 +68,16 @@ var errLoopClosed = errors.New("evloop: connection closed by its event loop")
 // Wake implements core.Driver. It never blocks. While the loop is feeding
 // the session (a ping to answer, a window update to send), the flush that
 // follows the feeding serves the wake-up. If input arrived since the last
-// Wake (a request or reply came in, so this is likely the answer, and
-// someone waits for it), the calling goroutine writes what is queued
-// itself (see direct.go). Otherwise, writes come back to back (a bulk
-// sender, many small writes): the Listener's or Client's background
-// writer takes them, in batches, rather than one system call per write.
+// Wake and the session has a single stream (one conversation: this is
+// likely its answer, and someone waits for it), the calling goroutine
+// writes what is queued itself (see direct.go). Otherwise the Listener's
+// or Client's background writer takes the work: writes that come back to
+// back (a bulk sender, many small writes) or from many streams at once
+// then go out in batches rather than one system call per write.
 func (d *loopDriver) Wake() {
 	switch {
 	case d.feeding.Load():
-	case d.heard.Swap(false):
+	case d.heard.Swap(false) && d.eng.Session().NumStreams() <= 1:
 		if !d.writeDirect() {
 			d.toLoop()
 		}

@@ -8,6 +8,8 @@ MODULES   := . bench interop
 # in_modules runs a shell command in the directory of every module, in turn;
 # it fails if the command failed in any of them, after trying them all.
 in_modules = fail=0; for m in $(MODULES); do echo "== $$m: $(1)"; (cd $$m && $(1)) || fail=1; done; exit $$fail
+# staticcheck 2026.2.2 (module v0.8.2), pinned so every machine runs the same checks.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all test unit fuzz-seed bench-smoke fuzz bench demo lint download
 
@@ -41,11 +43,11 @@ bench:
 demo:
 	$(GO) run ./examples/demo
 
-## lint: gofmt must list nothing; go vet must pass
+## lint: gofmt must list nothing; go vet and staticcheck must pass
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	@$(call in_modules,$(GO) vet ./...)
+	@$(call in_modules,$(GO) vet ./... && $(STATICCHECK) ./...)
 
 ## download: fetch every module's dependencies (CI does this before make test)
 download:

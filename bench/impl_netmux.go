@@ -7,11 +7,13 @@ import (
 )
 
 // netmuxEnds returns the netmux adapter over the goroutine driver
-// (core.Client/core.Server) at core.DefaultConfig, with MaxStreams raised
-// only when a workload holds more streams at once than its default 1024.
-func netmuxEnds() ends {
+// (core.Client/core.Server) at core.DefaultConfig in dialect d, with
+// MaxStreams raised only when a workload holds more streams at once than
+// its default 1024.
+func netmuxEnds(d core.Dialect) ends {
 	config := func(o options) *core.Config {
 		c := core.DefaultConfig()
+		c.Dialect = d
 		c.MaxStreams = max(c.MaxStreams, o.streams)
 		return c
 	}

@@ -60,7 +60,8 @@ func (g *gnetLoops) pair(o options) (session, session, error) {
 func (g *gnetLoops) start(o options) error {
 	sc := core.DefaultConfig()
 	sc.MaxStreams = max(sc.MaxStreams, o.streams)
-	cfg := &evloop.Config{Session: sc}
+	cfg := evloop.DefaultConfig()
+	cfg.Session = sc
 	ln, err := evloop.Listen("127.0.0.1:0", cfg)
 	if err != nil {
 		return err

@@ -3,6 +3,8 @@ package bench
 import (
 	"net"
 	"time"
+
+	"github.com/netmux/netmux/core"
 )
 
 // session is one end of a multiplexed connection, as the workloads see it.
@@ -56,7 +58,8 @@ func highRTTImpls() []string { return []string{"netmux", "smux", "yamux", "go-ya
 // in the column order of the summary table.
 func implementations() []impl {
 	return []impl{
-		{name: "netmux", pair: overTCP(netmuxEnds())},
+		{name: "netmux", pair: overTCP(netmuxEnds(core.DialectNetMux))},
+		{name: "netmux-yamux", pair: overTCP(netmuxEnds(core.DialectYamux))},
 		{name: "netmux-gnet", pair: netmuxGnetPairs()},
 		{name: "netmux-kcp", pair: netmuxKCPPair},
 		{name: "smux", pair: overTCP(smuxEnds(1))},

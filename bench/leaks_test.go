@@ -30,11 +30,20 @@ func TestLeaks(t *testing.T) {
 				ignore := goleak.IgnoreCurrent()
 				tb := &testBencher{T: t, metrics: map[string]float64{}}
 				w.run(job{b: tb, im: im, n: 2, sz: sz})
+				awaitKCPClosed(t)
 				goleak.VerifyNone(t, ignore)
 				if w.name == "Burst" && tb.metrics["lost"] != 0 {
 					t.Logf("%s lost %v of %d streams per burst", im.name, tb.metrics["lost"], sz.burst)
 				}
 			})
 		}
+	}
+}
+
+// awaitKCPClosed waits until the process has no KCP connection open.
+func awaitKCPClosed(t *testing.T) {
+	t.Helper()
+	if n := kcpOpenAfter(kcpSettleTimeout); n != 0 {
+		t.Fatalf("%d KCP connections still open %v after the workload", n, kcpSettleTimeout)
 	}
 }

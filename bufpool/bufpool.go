@@ -1,9 +1,11 @@
-// Package bufpool holds the buffer pools netmux uses on its data paths.
+// Package bufpool holds the buffer pools netmux uses on its data paths:
+// what the core and a driver need to encode frames and read from a
+// transport without allocating per operation.
 //
-//   - Pool: variable-size byte buffers from github.com/valyala/bytebufferpool,
-//     which calibrates to the sizes it sees and drops rare outliers. It fits
-//     buffers whose sizes are alike, such as batches of 12-byte control
-//     frames. Keep one Pool per kind of use.
+//   - Pool: variable-size Buffers that calibrate to the sizes they see and
+//     drop rare outliers (github.com/valyala/bytebufferpool underneath).
+//     It fits buffers whose sizes are alike, such as batches of 12-byte
+//     control frames. Keep one Pool per kind of use.
 //   - Slabs: variable-size buffers in fixed size classes, never calibrated,
 //     for stream frame buffers, whose sizes range from one empty SYN frame
 //     to several full frames: a busy stream's large buffer is always
@@ -19,8 +21,11 @@ import (
 	"github.com/valyala/bytebufferpool"
 )
 
-// Buffer is a variable-size pooled byte buffer; append to its B field.
-type Buffer = bytebufferpool.ByteBuffer
+// Buffer is a variable-size pooled byte buffer: append to B. A Buffer
+// from a Pool goes back to that Pool, one from Slabs to Slabs.
+type Buffer struct {
+	B []byte
+}
 
 // Pool is a pool of variable-size Buffers that calibrates to the sizes it
 // sees. The zero value is ready to use.
@@ -28,17 +33,17 @@ type Pool struct{ p bytebufferpool.Pool }
 
 // Get returns an empty Buffer. Return it with Put when no slice of it is in
 // use any more.
-func (p *Pool) Get() *Buffer { return p.p.Get() }
+func (p *Pool) Get() *Buffer { return (*Buffer)(p.p.Get()) }
 
 // Put returns b to the pool. b must not be used afterwards.
-func (p *Pool) Put(b *Buffer) { p.p.Put(b) }
+func (p *Pool) Put(b *Buffer) { p.p.Put((*bytebufferpool.ByteBuffer)(b)) }
 
 // ChunkSize is the size of a Chunk: 16 KiB, a quarter of a default frame,
 // large enough that bulk copies are efficient, small enough that a stream
 // holding a few bytes wastes little.
 const ChunkSize = 16 << 10
 
-// Chunk is a fixed-size buffer.
+// Chunk is a fixed-size buffer, one link of a stream's receive ring.
 type Chunk [ChunkSize]byte
 
 var chunks = sync.Pool{New: func() any { return new(Chunk) }}
@@ -49,11 +54,11 @@ func GetChunk() *Chunk { return chunks.Get().(*Chunk) }
 // PutChunk returns c to the pool. c must not be used afterwards.
 func PutChunk(c *Chunk) { chunks.Put(c) }
 
-// LargeSize is the size of a Large buffer: room for several maximum-size
-// frames in one read.
+// LargeSize is the size of a Large buffer, 64 KiB. A read buffer need not
+// hold a whole frame: the engine's Input takes payload as it arrives.
 const LargeSize = 64 << 10
 
-// Large is a fixed-size buffer for bulk reads.
+// Large is a fixed-size buffer for a driver's bulk reads.
 type Large [LargeSize]byte
 
 var larges = sync.Pool{New: func() any { return new(Large) }}
@@ -72,10 +77,10 @@ var slabClasses = [...]int{4<<10 + 1<<10, 16<<10 + 1<<10, 64<<10 + 1<<10, 256<<1
 // Slabs pools Buffers in fixed size classes. Unlike Pool it never
 // calibrates, so a buffer of a rare large size is recycled as readily as a
 // common small one: a busy stream's frame buffer comes back at once
-// instead of being dropped and reallocated (measured: with Pool, a 1024-
-// stream bulk transfer allocated ~500 MB per 256 MiB moved once calibrated
-// against the many small SYN/ACK/FIN buffers). Buffers beyond the largest
-// class are not pooled. The zero value is ready to use.
+// instead of being dropped and reallocated (measured: with Pool, a
+// 1024-stream bulk transfer allocated ~500 MB per 256 MiB moved once
+// calibrated against the many small SYN/ACK/FIN buffers). Buffers beyond
+// the largest class are not pooled. The zero value is ready to use.
 type Slabs struct{ pools [len(slabClasses)]sync.Pool }
 
 // Get returns an empty Buffer with room for at least n bytes.

@@ -37,3 +37,16 @@ func TestSlabsGrowKeepsBytes(t *testing.T) {
 		t.Fatalf("Grow: len %d cap %d", len(big.B), cap(big.B))
 	}
 }
+
+// A Pool hands out empty Buffers, whatever was appended before Put.
+func TestPoolGetIsEmpty(t *testing.T) {
+	var p Pool
+	for range 3 {
+		b := p.Get()
+		if len(b.B) != 0 {
+			t.Fatalf("Get: len %d; want an empty buffer", len(b.B))
+		}
+		b.B = append(b.B, "twelve bytes"...)
+		p.Put(b)
+	}
+}

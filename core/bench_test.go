@@ -17,20 +17,7 @@ import (
 func benchPair(b *testing.B) (client, server *core.Stream) {
 	b.Helper()
 	c1, c2 := net.Pipe()
-	cs, err := core.Client(c1, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ss, err := core.Server(c2, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		cs.Close()
-		ss.Close()
-		<-cs.Done()
-		<-ss.Done()
-	})
+	cs, ss := startPair(b, c1, c2, nil)
 	a, err := cs.OpenStream(b.Context())
 	if err != nil {
 		b.Fatal(err)
@@ -131,20 +118,11 @@ func BenchmarkRRUnderBulk(b *testing.B) {
 func benchRRUnderBulk(b *testing.B, urgent bool) {
 	const bulkStreams = 64
 	c1, c2 := net.Pipe() // no kernel buffers: the queueing measured is the session's
-	cs, err := core.Client(c1, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ss, err := core.Server(c2, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	cs, ss := startPair(b, c1, c2, nil)
 	var wg sync.WaitGroup
-	defer func() {
+	defer func() { // the sessions first: their end stops every goroutine
 		cs.Close()
 		ss.Close()
-		<-cs.Done()
-		<-ss.Done()
 		wg.Wait()
 	}()
 	// The server echoes the first stream and drains the others.

@@ -9,9 +9,9 @@ import (
 	"github.com/netmux/netmux/core/frame"
 )
 
-// Config tunes a session. The zero value of a field is not its default:
-// start from DefaultConfig and change what you need. A nil *Config passed
-// to Client or Server means DefaultConfig().
+// Config tunes a session made by Client or Server. The zero value of a
+// field is not its default: start from DefaultConfig and change what you
+// need. A nil *Config means DefaultConfig().
 type Config struct {
 	// MaxFrameSize is the largest Data payload sent and accepted, in bytes
 	// (default 65536, range 1024..16 MiB). A peer's longer frame ends the
@@ -29,14 +29,17 @@ type Config struct {
 	// 4096, as MaxStreams, so that a peer opening a burst of streams without
 	// pacing, as the Rust crate does, is not refused); a SYN beyond it is
 	// refused with RST. It also bounds this side's opens that the peer has
-	// not acknowledged yet: OpenStream and Open wait.
+	// not acknowledged yet (in the yamux dialect to at most 256, the yamux
+	// peers' backlog): OpenStream and Open wait.
 	AcceptBacklog int
 	// KeepAliveInterval is how often a ping is sent; 0 disables keepalive
 	// (default 30s). With keepalive on, one ping also goes out at start to
 	// measure the round-trip time that window auto-tuning uses.
 	KeepAliveInterval time.Duration
-	// KeepAliveTimeout is how long after a ping is written the session waits
-	// for any inbound frame before it ends with GoAway(Timeout) (default 30s).
+	// KeepAliveTimeout is how long after the transport took a ping the
+	// session waits for any inbound frame before it ends with
+	// GoAway(Timeout) (default 30s); a ping still waiting in our own queue is
+	// timed only while the transport does not take the write before it.
 	KeepAliveTimeout time.Duration
 	// MaxStreamWindow is the ceiling, in bytes, to which a stream's receive
 	// window may auto-tune above the protocol's 256 KiB (default 16 MiB;
@@ -44,7 +47,8 @@ type Config struct {
 	MaxStreamWindow int
 	// MaxSessionWindow bounds the receive-window growth of all streams of
 	// the session together, beyond their initial 256 KiB each (default
-	// 64 MiB). It caps the memory a session commits to buffering.
+	// 64 MiB; 0 allows none). It caps the memory a session commits to
+	// buffering.
 	MaxSessionWindow int
 	// MaxSendBuffer bounds the bytes written by the application and not yet
 	// handed to the transport, for the whole session (default 4 MiB);
@@ -61,6 +65,9 @@ type Config struct {
 	WriteTimeout time.Duration
 	// Logger receives the session's diagnostics; nil disables logging.
 	Logger *slog.Logger
+	// Dialect is the wire protocol: DialectNetMux (the zero value and
+	// default) or DialectYamux, to talk to yamux peers.
+	Dialect Dialect
 }
 
 // DefaultConfig returns the documented defaults.
@@ -109,6 +116,8 @@ func (c *Config) Validate() error {
 		return bad("StreamCloseTimeout %v < 0", c.StreamCloseTimeout)
 	case c.WriteTimeout <= 0:
 		return bad("WriteTimeout %v must be > 0", c.WriteTimeout)
+	case c.Dialect > maxDialect:
+		return bad("unknown Dialect %d", c.Dialect)
 	}
 	return nil
 }

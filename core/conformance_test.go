@@ -44,7 +44,7 @@ func TestConformanceTCP(t *testing.T) {
 
 // startPair starts a client session on c1 and a server session on c2 with
 // cfg (nil: the defaults), closed when t ends.
-func startPair(t *testing.T, c1, c2 net.Conn, cfg *core.Config) (*core.Session, *core.Session) {
+func startPair(t testing.TB, c1, c2 net.Conn, cfg *core.Config) (*core.Session, *core.Session) {
 	t.Helper()
 	client, err := core.Client(c1, cfg)
 	if err != nil {

@@ -30,7 +30,6 @@ func (s *Session) input(p []byte) (int, error) {
 	if s.IsClosed() {
 		return 0, s.err
 	}
-	s.lastRecv.Store(s.now())
 	n := 0
 	for {
 		if !s.heard && n < len(p) {
@@ -73,10 +72,10 @@ func (s *Session) input(p []byte) (int, error) {
 func (s *Session) handle(h frame.Header) error {
 	switch h.Type {
 	case frame.TypePing:
-		if h.Flags&frame.FlagACK != 0 {
-			s.pingReplied(h.Length)
-		} else {
+		if s.cfg.Dialect.isPingRequest(h.Flags) {
 			s.queueCtrl(frame.Header{Type: frame.TypePing, Flags: frame.FlagACK, Length: h.Length})
+		} else {
+			s.pingReplied(h.Length)
 		}
 		return nil
 	case frame.TypeGoAway:
@@ -120,7 +119,9 @@ func (s *Session) handleStream(h frame.Header) error {
 
 	s.in.st, s.in.flags = st, h.Flags
 	if h.Type == frame.TypeWindowUpdate {
-		st.addSendCredit(h.Length)
+		if h.Flags&frame.FlagRST == 0 { // go-yamux puts an error code there
+			st.addSendCredit(h.Length)
+		}
 		return nil
 	}
 	if h.Length == 0 {

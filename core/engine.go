@@ -72,17 +72,17 @@ func (e *Engine) Session() *Session { return e.s }
 // non-nil error means the peer broke the protocol or the session is over:
 // the engine has already sent the right GoAway and will close the driver;
 // stop reading.
-func (e *Engine) Input(p []byte) (int, error) { return e.s.input(p) }
+func (e *Engine) Input(p []byte) (int, error) { return e.s.receive(p) }
 
 // Output appends the frames ready to be written to dst and returns it. The
 // slices stay valid and unchanged until Written is called; call Written
 // exactly once after each Output that returned anything, before the next
 // Output. An empty result means nothing is pending: wait for Wake.
-func (e *Engine) Output(dst [][]byte) [][]byte { return e.s.tx.output(dst) }
+func (e *Engine) Output(dst [][]byte) [][]byte { return e.s.handOut(dst) }
 
 // Written reports that everything the last Output returned has been
 // written (err nil) or that writing failed (the session then ends).
-func (e *Engine) Written(err error) { e.s.written(err) }
+func (e *Engine) Written(err error) { e.s.wrote(err) }
 
 // Closed reports that the transport has ended, with the read or write error
 // that showed it (io.EOF for a clean end). The session ends; streams cut

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/netmux/netmux/bufpool"
 	"github.com/netmux/netmux/core/frame"
@@ -17,6 +18,11 @@ type goroutineDriver struct {
 	wake chan struct{} // 1-buffered: output pending
 	quit chan struct{} // closed by Close
 	once sync.Once
+
+	mu         sync.Mutex
+	readerDone bool        // the reader goroutine has returned
+	linger     *time.Timer // after a half-close: closes the connection at WriteTimeout
+	closed     bool        // the connection is closed
 
 	// writer goroutine only
 	bufs  [][]byte
@@ -74,15 +80,54 @@ func (d *goroutineDriver) Wake() {
 	}
 }
 
-// Close implements Driver: it closes the connection, which ends both
-// goroutines.
+// Close implements Driver. A connection that can half-close (TCP, unix,
+// TLS) is shut for writing first: the peer reads everything up to our last
+// frame, then end-of-stream, while the reader goes on reading (and
+// dropping) until the peer closes its side too, and then closes the
+// connection. Closing at once, with bytes of the peer's still unread,
+// would make the kernel reset the connection, which can destroy the last
+// frames we wrote before the peer reads them. WriteTimeout bounds that
+// wait. Other connections are closed at once. Either way both goroutines
+// end.
 func (d *goroutineDriver) Close() error {
 	var err error
 	d.once.Do(func() {
 		close(d.quit)
-		err = d.conn.Close()
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		hc, ok := d.conn.(interface{ CloseWrite() error })
+		if !ok || d.readerDone || hc.CloseWrite() != nil {
+			d.closed = true
+			err = d.conn.Close()
+			return
+		}
+		d.linger = time.AfterFunc(d.eng.Session().cfg.WriteTimeout, d.closeConn)
 	})
 	return err
+}
+
+// closeConn closes the connection once, after a half-close.
+func (d *goroutineDriver) closeConn() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	d.closed = true
+	d.linger.Stop()
+	d.conn.Close()
+}
+
+// readerExited records that the reader is gone and, if Close half-closed
+// the connection meanwhile, closes it now: nobody reads any more.
+func (d *goroutineDriver) readerExited() {
+	d.mu.Lock()
+	d.readerDone = true
+	half := d.linger != nil
+	d.mu.Unlock()
+	if half {
+		d.closeConn()
+	}
 }
 
 // LocalAddr implements Addresser when the connection has addresses.
@@ -138,13 +183,15 @@ func (d *goroutineDriver) readLoop() {
 	if large != nil {
 		bufpool.PutLarge(large)
 	}
+	d.readerExited()
 }
 
-// discardUntilClosed reads and drops whatever the peer still sends once the session has
-// ended, until the engine closes the connection. A peer blocked writing to
-// us (a synchronous pipe, a full socket) could otherwise not take our
-// final GoAway, and closing a TCP socket with unread data resets it, which
-// may destroy that GoAway in the peer's receive buffer.
+// discardUntilClosed reads and drops whatever the peer still sends once
+// the session has ended, until the peer closes its side or the connection
+// is closed. A peer blocked writing to us (a synchronous pipe, a full
+// socket) could otherwise not take our final GoAway, and closing a TCP
+// socket with unread data resets it, which may destroy our last frames
+// before the peer reads them (see Close).
 func (d *goroutineDriver) discardUntilClosed(buf []byte) {
 	for {
 		if _, err := d.conn.Read(buf); err != nil {

@@ -8,13 +8,17 @@ import (
 )
 
 // Keepalive: every KeepAliveInterval a ping goes out ahead of queued data.
-// Its timeout is counted from when the driver wrote it, and any inbound
-// frame since it was queued proves the peer alive; otherwise the session
-// ends with GoAway(Timeout). No new ping goes out while one waits for that
-// proof, so a short interval never postpones the timeout. A ping that
-// cannot even be written within the timeout (the peer stopped reading) ends
-// the session the same way. One timer, no goroutine. The first ping goes
-// out at start, to learn the round-trip time.
+// Its timeout is counted from when the transport took it (the driver's
+// write returned), and any inbound frame since it was queued proves the
+// peer alive; otherwise the session ends with GoAway(Timeout). No new ping
+// goes out while one waits for that proof, so a short interval never
+// postpones the timeout. A transport that does not take a write for the
+// timeout while the ping waits behind it (the peer stopped reading) ends
+// the session the same way. Only the peer's silence counts, not our own
+// delays: a ping still waiting for our busy writer (a CPU-starved process,
+// many streams queueing data), or the peer's frames held up in our reader,
+// are not held against the peer. One timer, no goroutine. The first ping
+// goes out at start, to learn the round-trip time.
 
 // startKeepAlive sends the first ping and arms the timer.
 func (s *Session) startKeepAlive() {
@@ -38,12 +42,10 @@ func (s *Session) keepAliveFire() {
 	}
 	now := s.now()
 	if s.keepAlivePending() {
-		from := s.kaWritten.Load()
-		if from == 0 {
-			from = s.kaQueued.Load() // not even written yet
-		}
-		if left := from + int64(s.cfg.KeepAliveTimeout) - now; left > 0 {
-			s.keepalive.Reset(time.Duration(left))
+		if left := s.keepAliveLeft(now); left > 0 {
+			// Look again by the next interval at the latest: the proof may
+			// come before the timeout, and the pings must go on then.
+			s.keepalive.Reset(time.Duration(min(left, int64(s.cfg.KeepAliveInterval))))
 			return
 		}
 		s.stats.keepAliveTimeouts.Add(1)
@@ -59,11 +61,40 @@ func (s *Session) keepAliveFire() {
 	s.keepalive.Reset(s.keepAliveFirstCheck())
 }
 
+// keepAliveLeft returns how long the peer has left to prove itself alive
+// for the pending keepalive ping: its timeout runs from when the transport
+// took the ping or, while the ping is not written yet, from when the
+// transport began the write it waits behind. A ping waiting in our own
+// queue, with no write under way, has the whole timeout left.
+func (s *Session) keepAliveLeft(now int64) int64 {
+	from := s.kaWritten.Load()
+	if from == 0 {
+		begun := s.writeAt.Load()
+		if begun == 0 {
+			return int64(s.cfg.KeepAliveTimeout)
+		}
+		from = max(begun, s.kaQueued.Load())
+	}
+	return from + int64(s.cfg.KeepAliveTimeout) - now
+}
+
 // keepAlivePending reports whether no inbound frame has arrived since the
 // last keepalive ping was queued. (Queued, not written: the peer's answer
-// may be processed before the driver reports the ping written.)
+// may be processed before the driver reports the ping written.) While the
+// driver is inside Input the peer's bytes are in hand, however long our
+// own locks hold the reader there.
 func (s *Session) keepAlivePending() bool {
-	return s.lastRecv.Load() <= s.kaQueued.Load()
+	return !s.receiving.Load() && s.lastRecv.Load() <= s.kaQueued.Load()
+}
+
+// receive is Engine.Input: input, with the session marked as receiving
+// meanwhile and lastRecv stamped once the bytes are taken in.
+func (s *Session) receive(p []byte) (int, error) {
+	s.receiving.Store(true)
+	n, err := s.input(p)
+	s.lastRecv.Store(s.now())
+	s.receiving.Store(false)
+	return n, err
 }
 
 // sendKeepAlivePing queues a ping. The previous keepalive ping is
@@ -95,9 +126,31 @@ func (s *Session) newPing(reply chan time.Duration) (uint32, bool) {
 	return s.pingSeq, true
 }
 
-// pingsWritten timestamps the pings the driver just wrote.
+// handOut is Engine.Output: output, noting when the driver got a batch to
+// write (see keepAliveLeft).
+func (s *Session) handOut(dst [][]byte) [][]byte {
+	n := len(dst)
+	dst = s.tx.output(dst)
+	if len(dst) > n {
+		s.writeAt.Store(max(s.now(), 1))
+	}
+	return dst
+}
+
+// wrote is Engine.Written: written, with the write's end stamped first,
+// before written waits for the send lock that busy streams may hold a
+// while: the keepalive must not blame the peer for that wait.
+func (s *Session) wrote(err error) {
+	s.writeEnd.Store(s.now())
+	s.writeAt.Store(0)
+	s.written(err)
+}
+
+// pingsWritten timestamps the pings of the batch the driver last wrote,
+// with when its write returned.
 func (s *Session) pingsWritten(vals []uint32) {
-	now := time.Now()
+	end := s.writeEnd.Load()
+	now := s.epoch.Add(time.Duration(end))
 	s.mu.Lock()
 	for _, v := range vals {
 		if p := s.pings[v]; p != nil {
@@ -108,7 +161,7 @@ func (s *Session) pingsWritten(vals []uint32) {
 	ka := s.kaPing.Load()
 	for _, v := range vals {
 		if v == ka && s.cfg.KeepAliveInterval > 0 {
-			s.kaWritten.Store(max(s.now(), 1))
+			s.kaWritten.Store(max(end, 1))
 		}
 	}
 }

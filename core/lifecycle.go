@@ -68,8 +68,9 @@ func (s *Session) Close() error {
 // streams both ways, waits until every open stream has finished or ctx is
 // done, then closes, and returns once the last frames are written and the
 // transport closed (or WriteTimeout or ctx ended that wait). It returns
-// ctx.Err() if ctx ended the wait for the streams, else nil. It is
-// idempotent and may race with Close.
+// ctx.Err() if ctx ended the wait for the streams (the streams still open
+// are then reset, as by Close), else nil. It is idempotent and may race
+// with Close.
 func (s *Session) Shutdown(ctx context.Context) error {
 	if s.tbl.sendGoAway() {
 		s.tx.goAway()
@@ -77,6 +78,12 @@ func (s *Session) Shutdown(ctx context.Context) error {
 	err := s.tbl.awaitEmpty(ctx)
 	if err == nil && s.IsClosed() {
 		return nil // ended meanwhile (Close, the peer)
+	}
+	if err != nil {
+		// The streams still open are cut off, as by Close: the peer's fail
+		// at once, and its session, which has our GoAway, ends once idle,
+		// even over a transport that cannot signal its end (KCP).
+		s.resetOnEnd.Store(true)
 	}
 	// Drained: the streams' last data and FINs may still be queued; they
 	// go out before the transport closes.
@@ -163,7 +170,7 @@ func (s *Session) finish(err error, code *frame.ErrorCode, flush bool) {
 		// (the writer may close the driver as soon as it sees nothing
 		// queued).
 		var resets []uint32
-		if code != nil && s.resetOnEnd.Load() {
+		if s.resetOnEnd.Load() {
 			// The peer's streams fail at once even where the transport
 			// cannot signal its end (KCP); an RST for a stream the peer
 			// never heard of is ignored.
@@ -216,7 +223,11 @@ func (s *Session) transportClosed(err error) {
 	if err == nil {
 		err = io.EOF
 	}
-	if ga := s.tbl.goAwayReceived(); ga != nil && errors.Is(err, io.EOF) {
+	ga := s.tbl.goAwayReceived()
+	if ga == nil && s.cfg.Dialect.eofIsGoAway() && errors.Is(err, io.EOF) {
+		ga = &GoAwayError{Code: frame.CodeNormal, Remote: true}
+	}
+	if ga != nil && errors.Is(err, io.EOF) {
 		// The peer said goodbye, then closed cleanly: its GoAway is why
 		// the session ended. A reset is reported as such.
 		s.end(ga, nil)

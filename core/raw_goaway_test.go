@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -77,4 +78,32 @@ func TestRawCloseSendsGoAway(t *testing.T) {
 	if err := p.sess.Err(); !errors.Is(err, core.ErrSessionClosed) {
 		t.Fatalf("Err() after Close = %v; want ErrSessionClosed", err)
 	}
+}
+
+// A Shutdown whose context ends with streams open resets them, as Close
+// does, so that the peer's streams fail at once even where the transport
+// cannot signal its end; the GoAway(Normal) goes out too.
+func TestRawShutdownGivingUpResets(t *testing.T) {
+	p := newRawPeer(t, core.RoleServer, nil)
+	p.sendSYN(1, nil)
+	p.accept()
+	p.expect(hdr(frame.TypeData, frame.FlagACK, 1, 0), nil)
+	ctx, cancel := contextFor(0)
+	defer cancel()
+	if err := p.sess.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown with an expired context = %v", err)
+	}
+	var rst, goAway bool
+	for !rst || !goAway {
+		h, _ := p.next()
+		switch h {
+		case hdr(frame.TypeData, frame.FlagRST, 1, 0):
+			rst = true
+		case hdr(frame.TypeGoAway, 0, 0, uint32(frame.CodeNormal)):
+			goAway = true
+		default:
+			t.Fatalf("session sent %v; want only RST on stream 1 and GoAway(Normal)", h)
+		}
+	}
+	p.expectEOF()
 }

@@ -29,6 +29,7 @@ type rawPeer struct {
 	conn net.Conn      // the peer's end
 	sess *core.Session // the session under test, on the other end
 	buf  []byte        // bytes read from conn, not yet decoded
+	ver  uint8         // version byte of the session's dialect
 }
 
 // newRawPeer starts a session in role over a net.Pipe and returns the
@@ -54,7 +55,11 @@ func newRawPeer(t *testing.T, role core.Role, tune func(*core.Config)) *rawPeer 
 		c2.Close() // first: the session's writer may be waiting for us
 		sess.Close()
 	})
-	return &rawPeer{t: t, conn: c2, sess: sess}
+	ver := frame.Version
+	if cfg.Dialect == core.DialectYamux {
+		ver = frame.VersionYamux
+	}
+	return &rawPeer{t: t, conn: c2, sess: sess, ver: ver}
 }
 
 // hdr builds a version-1 frame header.
@@ -95,7 +100,7 @@ func (p *rawPeer) sendSYN(id uint32, payload []byte) {
 func (p *rawPeer) read(d time.Duration) (frame.Header, []byte, error) {
 	p.conn.SetReadDeadline(time.Now().Add(d))
 	for {
-		h, payload, n, err := frame.Decode(p.buf, 16<<20)
+		h, payload, n, err := frame.DecodeVersion(p.buf, p.ver, 16<<20)
 		if err != nil {
 			return h, nil, errors.New("session sent an invalid frame " + h.String() + ": " + err.Error())
 		}

@@ -65,14 +65,15 @@ func (st *Stream) read(p []byte) (n int, err error) {
 	return n, err
 }
 
-// consumed returns credit for n bytes the application read, once half the
-// window's worth has accumulated (the Rust crate's rule).
+// consumed returns credit for n bytes the application read when the
+// receive window's rules say so (see flow.Receiver), and lets the window
+// measure the round trip from the data.
 func (st *Stream) consumed(n int, state uint32) {
-	if state&(stFinRecv|stCutOff) != 0 || !st.flow.Add(n) {
-		return // no more data will come, or not enough consumed yet
+	if state&(stFinRecv|stCutOff) != 0 || !st.flow.Add(n, st.ring.Buffered()) {
+		return // no more data will come, or nothing to do yet
 	}
 	s := st.sess
-	inc := st.flow.Grant(time.Now(), time.Duration(s.rtt.Load()), st.ring.Buffered())
+	inc := st.flow.Grant(time.Now(), time.Duration(s.rtt.Load()))
 	if inc == 0 {
 		return
 	}

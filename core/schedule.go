@@ -96,6 +96,9 @@ func (f *fifo) push(st *Stream) { f.items = append(f.items, st) }
 
 func (f *fifo) empty() bool { return f.head == len(f.items) }
 
+// peek returns the stream pop would return; the queue must not be empty.
+func (f *fifo) peek() *Stream { return f.items[f.head] }
+
 func (f *fifo) pop() *Stream {
 	st := f.items[f.head]
 	f.items[f.head] = nil

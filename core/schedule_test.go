@@ -70,14 +70,7 @@ func TestFIFOOrder(t *testing.T) {
 // An urgent stream's data is handed to the driver before the data other
 // streams queued earlier; control frames still go first.
 func TestUrgentStreamGoesFirst(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.KeepAliveInterval = 0
-	e, err := NewEngine(manualDriver{}, RoleClient, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := e.Session()
-	defer s.Close()
+	e, s := newManualEngine(t)
 	bulk, err := s.OpenStream(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,11 @@ func (st *Stream) Write(p []byte) (int, error) {
 			st.ww.block(k, st.sess.done)
 		}
 	}
+	if err != nil && k != nil {
+		// It may still wait for room, or hold room promised to it; a Write
+		// that completed took its room or passed it on.
+		q.stopWaiting(st)
+	}
 	st.ww.disarm(k)
 	return n, err
 }

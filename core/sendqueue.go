@@ -40,17 +40,27 @@ var errCtrlFlood = errors.New("peer floods control frames without reading the re
 // room, SYN ordering for a graceful GoAway, pings in flight. Streams call
 // its methods, never its fields. Its lock is never held across I/O.
 type sendQueue struct {
-	maxQueued int    // MaxSendBuffer
-	maxFrame  int    // MaxFrameSize
-	wake      func() // the driver's Wake
+	maxQueued int     // MaxSendBuffer
+	maxFrame  int     // MaxFrameSize
+	dialect   Dialect // how frames are encoded
+	wake      func()  // the driver's Wake
 
 	pending atomic.Bool // a Wake is due or pending
+
+	// producers serialises the application's goroutines (writes, opens,
+	// FINs, priorities) before they take mu, so that the driver and the
+	// inbound dispatcher, which take mu directly, wait behind at most one
+	// of them however many streams are writing: a contended Go mutex hands
+	// over in arrival order, and hundreds of writers queued on mu starved
+	// the writer and the keepalive's ping reply into a false timeout.
+	producers sync.Mutex
 
 	mu          sync.Mutex
 	ctrl        *frameBuf   // control frames, written before any data
 	sched       scheduler   // streams with frames queued
 	queued      int         // bytes in streams' out buffers
-	spaceWaits  []*Stream   // writers waiting for room
+	roomWaits   fifo        // writers waiting for room in the send buffer, in order
+	promised    int         // room promised to writers woken from roomWaits, not yet taken
 	ctrlOut     *frameBuf   // control frames handed to the driver, not yet written
 	inflight    []*frameBuf // stream buffers handed to the driver, not yet written
 	inflightLen int         // bytes in ctrlOut and inflight
@@ -64,17 +74,26 @@ type sendQueue struct {
 
 // txState is a stream's part of the send queue, guarded by its lock.
 type txState struct {
-	out     *frameBuf       // encoded frames not yet handed to the driver
-	lastHdr int             // offset in out of the last frame's header, -1 if none
-	inSched bool            // in the scheduler
-	waiting bool            // in spaceWaits
-	sent    bool            // some frame of the stream went to the driver
-	credit  flow.SendCredit // bytes the stream may still send
-	prio    Priority
+	out     *frameBuf // encoded frames not yet handed to the driver
+	lastHdr int       // offset in out of the last frame's header, -1 if none
+	inSched bool      // in the scheduler
+	// A writer that finds no room waits for one of two things: its own
+	// buffer (full at 4 frames) to be taken by output (waitOwn), or room in
+	// the session's send buffer (waitRoom: in roomWaits). When output takes
+	// the buffer of a waitOwn writer, it moves to roomWaits; from there it
+	// is woken in turn once the room freed admits it, with that room
+	// promised to it until it writes or leaves.
+	waitOwn  bool
+	waitRoom bool
+	want     int             // bytes (with a header) the waiting writer asked for
+	promised int             // room promised to it when woken from roomWaits
+	sent     bool            // some frame of the stream went to the driver
+	credit   flow.SendCredit // bytes the stream may still send
+	prio     Priority
 }
 
 func (q *sendQueue) init(c *Config, wake func()) {
-	q.maxQueued, q.maxFrame, q.wake = c.MaxSendBuffer, c.MaxFrameSize, wake
+	q.maxQueued, q.maxFrame, q.dialect, q.wake = c.MaxSendBuffer, c.MaxFrameSize, c.Dialect, wake
 	q.sched = &priorityScheduler{}
 }
 
@@ -146,15 +165,25 @@ func (q *sendQueue) end(resets []uint32, code *frame.ErrorCode, flush bool) {
 	q.kick()
 }
 
+// appendCtrlLocked encodes a control frame into ctrl. Callers build h
+// without a version, a ping request with flags 0, a GoAway with our code.
 func (q *sendQueue) appendCtrlLocked(h frame.Header) {
 	if q.ctrl == nil {
 		q.ctrl = ctrlBufs.Get()
 	}
-	h.Version = frame.Version
-	q.ctrl.B = frame.AppendHeader(q.ctrl.B, h)
-	if h.Type == frame.TypePing && h.Flags == 0 {
-		q.pingsQueued = append(q.pingsQueued, h.Length)
+	// The dialect's encoding: version byte, ping request flag, GoAway code.
+	d := q.dialect
+	h.Version = d.version()
+	switch h.Type {
+	case frame.TypePing:
+		if h.Flags == 0 { // a request
+			h.Flags = d.pingRequest()
+			q.pingsQueued = append(q.pingsQueued, h.Length)
+		}
+	case frame.TypeGoAway:
+		h.Length = uint32(d.wireCode(frame.ErrorCode(h.Length)))
 	}
+	q.ctrl.B = frame.AppendHeader(q.ctrl.B, h)
 }
 
 // output hands the driver the control frames, then one buffer from each
@@ -194,6 +223,10 @@ func (q *sendQueue) output(dst [][]byte) [][]byte {
 			q.synQueued-- // its SYN is in this batch
 		}
 		tx.out, tx.lastHdr, tx.sent = nil, -1, true
+		if tx.waitOwn {
+			tx.waitOwn = false
+			q.waitForRoomLocked(st) // woken below once the room admits it
+		}
 		dst = append(dst, b.B)
 		q.inflight = append(q.inflight, b)
 		total += len(b.B)
@@ -260,20 +293,80 @@ func (q *sendQueue) queuedBytes() int {
 }
 
 // dequeuedLocked records that n queued bytes left the send buffer (handed
-// to the driver or dropped) and wakes the writers waiting for room.
+// to the driver or dropped) and wakes the writers the room now admits.
 func (q *sendQueue) dequeuedLocked(n int) {
 	q.queued -= n
-	for _, st := range q.spaceWaits {
-		st.tx.waiting = false
+	q.wakeForRoomLocked()
+}
+
+// freeLocked returns the room in the send buffer not promised to a woken
+// writer.
+func (q *sendQueue) freeLocked() int { return q.maxQueued - q.queued - q.promised }
+
+// wakeForRoomLocked wakes the writers waiting for room, in order, while the
+// room not yet promised admits the first of them, and promises each what it
+// asked for or what is left. A writer is admitted by all it asked for, or
+// by a full frame if it asked for more: each wake-up then moves a frame or
+// the rest of a Write, not a sliver of either (MaxSendBuffer is at least a
+// frame, so once the queue drains the first writer is always admitted).
+// Whenever the free room grows, it runs, so that while writers wait the
+// room not promised never admits the first: no wake-up is lost, and a
+// writer never wakes only to find its room taken.
+func (q *sendQueue) wakeForRoomLocked() {
+	for !q.roomWaits.empty() {
+		st := q.roomWaits.peek()
+		free := q.freeLocked()
+		if free <= frame.HeaderSize || free < min(st.tx.want, q.maxFrame) {
+			return
+		}
+		q.roomWaits.pop()
+		tx := &st.tx
+		tx.waitRoom = false
+		tx.promised = min(tx.want, free)
+		q.promised += tx.promised
 		st.ww.notify()
 	}
-	clear(q.spaceWaits)
-	q.spaceWaits = q.spaceWaits[:0]
+}
+
+// waitForRoomLocked queues st's writer behind the others waiting for room.
+func (q *sendQueue) waitForRoomLocked(st *Stream) {
+	st.tx.waitRoom = true
+	q.roomWaits.push(st)
+}
+
+// releaseLocked takes back the room promised to st's writer once it has
+// taken what it could (a writer that still waits keeps its place in
+// roomWaits) or, if leaving, stops its waiting. The caller then runs
+// wakeForRoomLocked, in case the room was not all taken.
+func (q *sendQueue) releaseLocked(st *Stream, leaving bool) {
+	tx := &st.tx
+	if leaving {
+		if tx.waitRoom {
+			tx.waitRoom = false
+			q.roomWaits.remove(st)
+		}
+		tx.waitOwn = false
+	}
+	q.promised -= tx.promised
+	tx.promised = 0
+}
+
+// stopWaiting is called by a Write that waited, as it returns: it stops
+// waiting, and room still promised to it passes on to the next writers.
+func (q *sendQueue) stopWaiting(st *Stream) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
+	q.mu.Lock()
+	q.releaseLocked(st, true)
+	q.wakeForRoomLocked()
+	q.mu.Unlock()
 }
 
 // open queues the empty frame that carries SYN (open) or ACK (accept) on
 // st; data written before it leaves rides in the same frame.
 func (q *sendQueue) open(st *Stream, flag frame.Flags) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
 	if st.state.Load()&(stReset|stCutOff) != 0 {
 		q.mu.Unlock()
@@ -292,44 +385,64 @@ func (q *sendQueue) open(st *Stream, flag frame.Flags) {
 // woken (by credit or room) and write returns 0; the caller waits. It fails
 // with the stream's error once st can no longer be written.
 func (q *sendQueue) write(st *Stream, p []byte) (int, error) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
+	c, err := q.writeLocked(st, p)
+	q.releaseLocked(st, false)
+	q.wakeForRoomLocked() // room promised to st and not taken passes on
+	q.mu.Unlock()
+	if c > 0 {
+		q.kick()
+	}
+	return c, err
+}
+
+// writeLocked is write's work under the lock.
+func (q *sendQueue) writeLocked(st *Stream, p []byte) (int, error) {
 	if state := st.state.Load(); state&(stFinSent|stReset|stCutOff) != 0 {
-		q.mu.Unlock()
 		return 0, st.stateErr(state)
 	}
 	if len(p) == 0 {
-		q.mu.Unlock()
 		return 0, nil
 	}
-	room := q.roomLocked(st)
+	room := q.roomLocked(st, len(p))
 	if room <= 0 {
-		q.mu.Unlock()
 		return 0, nil
 	}
 	c := min(room, len(p))
 	q.appendDataLocked(st, p[:c])
 	st.tx.credit.Spend(c)
-	q.mu.Unlock()
-	q.kick()
 	return c, nil
 }
 
-// roomLocked returns how many bytes st may queue now. If none for want of
-// room, it registers st to be woken when the driver takes queued frames.
-func (q *sendQueue) roomLocked(st *Stream) int {
-	outLen := 0
-	if st.tx.out != nil {
-		outLen = len(st.tx.out.B)
+// roomLocked returns how many of the want bytes st may queue now: within
+// its own buffer's limit, its credit, and the free room plus any promised
+// to it. If none for want of room, it registers st to be woken when there
+// is: when output takes st's own full buffer, or when the send buffer has
+// room for it, after the writers already waiting (a writer that was not
+// promised room does not overtake them).
+func (q *sendQueue) roomLocked(st *Stream, want int) int {
+	tx := &st.tx
+	own := 4 * q.maxFrame
+	if tx.out != nil {
+		own -= len(tx.out.B)
 	}
-	space := min(q.maxQueued-q.queued, 4*q.maxFrame-outLen)
-	if space <= frame.HeaderSize {
-		if !st.tx.waiting {
-			st.tx.waiting = true
-			q.spaceWaits = append(q.spaceWaits, st)
+	free := q.freeLocked() + tx.promised
+	tx.waitOwn = false
+	switch {
+	case own <= frame.HeaderSize:
+		tx.waitOwn = true
+		own = 4 * q.maxFrame // once output takes the buffer
+	case free <= frame.HeaderSize || tx.promised == 0 && !q.roomWaits.empty():
+		if !tx.waitRoom {
+			q.waitForRoomLocked(st)
 		}
-		return 0
+	default:
+		return int(min(int64(min(own, free)-frame.HeaderSize), tx.credit.Available()))
 	}
-	return int(min(int64(space-frame.HeaderSize), st.tx.credit.Available()))
+	tx.want = frame.HeaderSize + int(min(int64(min(want, own-frame.HeaderSize)), tx.credit.Available()))
+	return 0
 }
 
 // grant applies a WindowUpdate from the peer to st.
@@ -342,6 +455,8 @@ func (q *sendQueue) grant(st *Stream, inc uint32) {
 // fin queues st's FIN after its data. It returns the state before, and
 // whether it queued the FIN (not if st was finished, reset or cut off).
 func (q *sendQueue) fin(st *Stream) (old uint32, queued bool) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	old = st.state.Load()
@@ -386,6 +501,8 @@ func (q *sendQueue) drop(st *Stream) (peerKnows bool) {
 // setPriority changes st's priority, moving it in the scheduler if it has
 // frames queued.
 func (q *sendQueue) setPriority(st *Stream, p Priority) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if !st.tx.inSched {
@@ -424,7 +541,7 @@ func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags) {
 	}
 	tx.lastHdr = len(tx.out.B)
 	tx.out.B = frame.AppendHeader(tx.out.B, frame.Header{
-		Version: frame.Version, Type: frame.TypeData, Flags: flags, StreamID: st.id,
+		Version: q.dialect.version(), Type: frame.TypeData, Flags: flags, StreamID: st.id,
 	})
 	q.queued += frame.HeaderSize
 	if !tx.inSched {
@@ -434,10 +551,10 @@ func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags) {
 }
 
 // appendFlagLocked sets flag on st's last queued frame, or queues an empty
-// frame carrying it.
+// frame carrying it (always, where the dialect wants a FIN apart).
 func (q *sendQueue) appendFlagLocked(st *Stream, flag frame.Flags) {
 	tx := &st.tx
-	if tx.lastHdr < 0 {
+	if tx.lastHdr < 0 || flag == frame.FlagFIN && tx.lastLen() > 0 && q.dialect.finApart() {
 		q.appendFrameLocked(st, flag)
 		return
 	}

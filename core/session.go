@@ -39,7 +39,7 @@ type Session struct {
 
 	// inbound
 	in    inbound
-	heard bool // the peer's first frame was plausible net-mux v1 (see sniff)
+	heard bool // the peer's first frame was plausible net-mux v1 (see sniff); the yamux dialect's decoder checks its version alone
 
 	stats counters
 
@@ -49,13 +49,16 @@ type Session struct {
 	err        error                      // why it ended; written before done is closed
 	closeOnce  sync.Once                  // closes the driver
 	lastRecv   atomic.Int64               // ns since epoch of the last inbound bytes
+	receiving  atomic.Bool                // the driver is inside Engine.Input
 	rtt        atomic.Int64               // smoothed round-trip time in ns, 0 if unknown
 	keepalive  *time.Timer                // next keepalive ping or timeout check
 	kaPing     atomic.Uint32              // value of the last keepalive ping
 	kaWritten  atomic.Int64               // when it was written (ns since epoch), 0 if not yet
 	kaQueued   atomic.Int64               // when it was queued (ns since epoch)
+	writeAt    atomic.Int64               // when the driver got the batch it is writing (ns since epoch), 0 if none
+	writeEnd   atomic.Int64               // when its last write returned (ns since epoch)
 	closeT     atomic.Pointer[time.Timer] // closes the driver WriteTimeout after the end
-	resetOnEnd atomic.Bool                // Close: RST every open stream before the GoAway
+	resetOnEnd atomic.Bool                // Close, or Shutdown giving up: RST every open stream
 }
 
 // pingWait is an outstanding ping request.
@@ -87,7 +90,8 @@ func newSession(d Driver, role Role, c Config) *Session {
 		budget: flow.NewBudget(int64(c.MaxSessionWindow)),
 		pings:  make(map[uint32]*pingWait),
 		done:   make(chan struct{}),
-		in:     inbound{dec: frame.NewDecoder(c.MaxFrameSize)},
+		in:     inbound{dec: frame.NewDecoderVersion(c.Dialect.version(), c.Dialect.maxInFrame(&c))},
+		heard:  c.Dialect != DialectNetMux,
 	}
 	s.tbl.init(role, &c)
 	s.tx.init(&c, d.Wake)
@@ -95,6 +99,17 @@ func newSession(d Driver, role Role, c Config) *Session {
 		s.startKeepAlive()
 	}
 	return s
+}
+
+// settled returns err, a call's failure, once the session's end (if that
+// is why it failed) is complete: the table learns of the end a moment
+// before Done closes, and a caller that sees the session's error must also
+// see Err and IsClosed report it.
+func (s *Session) settled(err error) error {
+	if s.tbl.endedErr() != nil {
+		<-s.done
+	}
+	return err
 }
 
 // newStream makes a stream of this session with id.
@@ -130,7 +145,7 @@ func (s *Session) Open() (net.Conn, error) {
 func (s *Session) open(ctx context.Context, waitForSlot bool) (*Stream, error) {
 	st, err := s.tbl.open(ctx, waitForSlot, s.newStream)
 	if err != nil {
-		return nil, err
+		return nil, s.settled(err)
 	}
 	s.stats.opened.Add(1)
 	st.queueOpenFrame(frame.FlagSYN)
@@ -144,7 +159,7 @@ func (s *Session) open(ctx context.Context, waitForSlot bool) (*Stream, error) {
 func (s *Session) AcceptStream(ctx context.Context) (*Stream, error) {
 	st, err := s.tbl.accept(ctx)
 	if err != nil {
-		return nil, err
+		return nil, s.settled(err)
 	}
 	st.queueOpenFrame(frame.FlagACK)
 	return st, nil
@@ -204,11 +219,10 @@ func (s *Session) written(err error) {
 	if len(pings) > 0 {
 		s.pingsWritten(pings)
 	}
-	if err != nil {
-		s.writeFailed(err)
-		return
-	}
-	if drained {
+	switch {
+	case drained: // the session has ended and nothing more will be written
 		s.closeDriver()
+	case err != nil:
+		s.writeFailed(err)
 	}
 }

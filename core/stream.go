@@ -59,7 +59,7 @@ const (
 func newStream(s *Session, id uint32) *Stream {
 	st := &Stream{id: id, sess: s, tx: newTxState()}
 	st.credit.Init(frame.InitialWindow)
-	st.flow.Init(frame.InitialWindow, uint32(s.cfg.MaxStreamWindow), s.budget, time.Now())
+	st.flow.Init(frame.InitialWindow, uint32(s.cfg.MaxStreamWindow), s.budget)
 	return st
 }
 

@@ -15,6 +15,7 @@ import (
 // is held only inside its methods.
 type streamTable struct {
 	maxStreams, maxBacklog int
+	maxUnacked             int // our opens the peer may leave unacknowledged
 
 	mu           sync.Mutex
 	streams      map[uint32]*Stream
@@ -38,6 +39,7 @@ const (
 
 func (t *streamTable) init(role Role, c *Config) {
 	t.maxStreams, t.maxBacklog = c.MaxStreams, c.AcceptBacklog
+	t.maxUnacked = c.Dialect.maxUnacked(c)
 	t.streams = make(map[uint32]*Stream)
 	t.accepted = make(chan struct{}, 1)
 	t.nextID = 1
@@ -47,7 +49,7 @@ func (t *streamTable) init(role Role, c *Config) {
 }
 
 // open adds a stream of ours, made by mk with a fresh id. It waits, until
-// ctx is done, while maxBacklog opens are unacknowledged, and at maxStreams
+// ctx is done, while maxUnacked opens are unacknowledged, and at maxStreams
 // if waitForSlot (else it fails with ErrTooManyStreams). It fails after a
 // GoAway and once the session has ended.
 func (t *streamTable) open(ctx context.Context, waitForSlot bool, mk func(id uint32) *Stream) (*Stream, error) {
@@ -62,7 +64,7 @@ func (t *streamTable) open(ctx context.Context, waitForSlot bool, mk func(id uin
 			t.mu.Unlock()
 			return nil, ErrTooManyStreams
 		}
-		if !full && t.unacked < t.maxBacklog {
+		if !full && t.unacked < t.maxUnacked {
 			break
 		}
 		changed := t.changeLocked()
@@ -234,6 +236,13 @@ func (t *streamTable) peerGoAway(err *GoAwayError) (idle bool) {
 	}
 	t.changedLocked() // waiting openers now fail
 	return len(t.streams) == 0
+}
+
+// endedErr returns why the session ended, or nil while it runs.
+func (t *streamTable) endedErr() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ended
 }
 
 // goAwayReceived returns the peer's GoAway, or nil.

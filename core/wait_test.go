@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"io"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,18 +51,9 @@ func TestDeadlineMovedWhileFiring(t *testing.T) {
 // not keep finished streams in memory until it expires; a deadline set on a
 // finished stream arms no timer.
 func TestEndedStreamStopsDeadlineTimers(t *testing.T) {
-	c1, c2 := net.Pipe()
 	cfg := DefaultConfig()
 	cfg.KeepAliveInterval = 0
-	client, err := Client(c1, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := Server(c2, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { client.Close(); server.Close(); <-client.Done(); <-server.Done() }()
+	client, server := pipePair(t, cfg)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

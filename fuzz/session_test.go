@@ -24,6 +24,7 @@ func (nopDriver) Close() error { return nil }
 // acknowledge only the peer's, and carry no more payload per stream than
 // the credit the fuzzed peer granted. Accepted streams are written to and
 // reset, to exercise the send side.
+// Input starting with a 0 byte (yamux's version) runs the yamux dialect.
 func FuzzSession(f *testing.F) {
 	for _, v := range readGolden(f) {
 		f.Add(v, []byte{3, 5}, false)
@@ -38,6 +39,26 @@ func FuzzSession(f *testing.F) {
 	open = frame.AppendHeader(open, frame.Header{Version: 1, Type: frame.TypeGoAway})
 	f.Add(open, []byte{7, 1, 12}, false)
 	f.Add(bytes.Repeat(open[:17], 40), []byte{200}, false)
+	// The same in the yamux dialect, as yamux peers send it: flags on
+	// WindowUpdates, a ping request with SYN, an RST carrying a code.
+	var yopen []byte
+	for _, h := range []frame.Header{
+		{Type: frame.TypeWindowUpdate, Flags: frame.FlagSYN, StreamID: 1, Length: 1000},
+		{Type: frame.TypeData, StreamID: 1, Length: 5},
+		{Type: frame.TypeWindowUpdate, Flags: frame.FlagFIN, StreamID: 1},
+		{Type: frame.TypeWindowUpdate, Flags: frame.FlagSYN, StreamID: 3},
+		{Type: frame.TypeWindowUpdate, Flags: frame.FlagRST, StreamID: 3, Length: 1<<32 - 1},
+		{Type: frame.TypePing, Flags: frame.FlagSYN, Length: 9},
+		{Type: frame.TypeGoAway},
+	} {
+		h.Version = frame.VersionYamux
+		yopen = frame.AppendHeader(yopen, h)
+		if h.Type == frame.TypeData {
+			yopen = append(yopen, "hello"...)
+		}
+	}
+	f.Add(yopen, []byte{7, 1, 12}, false)
+	f.Add(yopen, []byte{30}, true)
 
 	f.Fuzz(func(t *testing.T, in, splits []byte, client bool) {
 		role := core.RoleServer
@@ -48,13 +69,16 @@ func FuzzSession(f *testing.F) {
 		cfg.KeepAliveInterval = 0
 		cfg.MaxStreams = 16
 		cfg.AcceptBacklog = 8
+		if len(in) > 0 && in[0] == frame.VersionYamux {
+			cfg.Dialect = core.DialectYamux // the input speaks yamux
+		}
 		e, err := core.NewEngine(nopDriver{}, role, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		s := e.Session()
 		defer s.Close()
-		wire := newWireCheck(t, role, cfg.MaxFrameSize)
+		wire := newWireCheck(t, role, cfg)
 		drain := func() {
 			for range 1000 {
 				bufs := e.Output(nil)
@@ -123,14 +147,18 @@ type wireCheck struct {
 	payload  map[uint32]uint64 // Data payload the session sent per stream
 }
 
-func newWireCheck(t *testing.T, role core.Role, maxFrameSize int) *wireCheck {
+func newWireCheck(t *testing.T, role core.Role, cfg *core.Config) *wireCheck {
+	version := frame.Version
+	if cfg.Dialect == core.DialectYamux {
+		version = frame.VersionYamux
+	}
 	own := uint32(1)
 	if role == core.RoleServer {
 		own = 0
 	}
 	return &wireCheck{
 		t: t, own: own,
-		out: frame.NewDecoder(maxFrameSize), in: frame.NewDecoder(1 << 30),
+		out: frame.NewDecoderVersion(version, cfg.MaxFrameSize), in: frame.NewDecoderVersion(version, 1<<30),
 		granted: map[uint32]uint64{}, payload: map[uint32]uint64{},
 	}
 }

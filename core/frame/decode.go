@@ -26,7 +26,13 @@ var (
 // and GoAway on stream 0, and a Data payload of at most maxFrameSize bytes.
 // It returns nil or one of the sentinel *Error values, and never allocates.
 func Validate(h Header, maxFrameSize int) error {
-	if h.Version != Version {
+	return ValidateVersion(h, Version, maxFrameSize)
+}
+
+// ValidateVersion is Validate for a dialect of the same frame layout whose
+// version byte is version (yamux: 0).
+func ValidateVersion(h Header, version uint8, maxFrameSize int) error {
+	if h.Version != version {
 		return ErrInvalidVersion
 	}
 	if h.Flags&^knownFlags != 0 {
@@ -58,14 +64,21 @@ func Validate(h Header, maxFrameSize int) error {
 // than a partial header. A session's inbound side uses one Decoder for the
 // life of its transport; the zero value is not usable, see NewDecoder.
 type Decoder struct {
-	max  int    // largest Data payload accepted
-	h    Header // frame whose payload is still arriving
-	left int    // bytes of that payload still to come
+	version uint8  // the version byte every frame must carry
+	max     int    // largest Data payload accepted
+	h       Header // frame whose payload is still arriving
+	left    int    // bytes of that payload still to come
 }
 
-// NewDecoder returns a Decoder that accepts Data payloads of at most
-// maxFrameSize bytes.
-func NewDecoder(maxFrameSize int) Decoder { return Decoder{max: maxFrameSize} }
+// NewDecoder returns a Decoder of net-mux v1 frames that accepts Data
+// payloads of at most maxFrameSize bytes.
+func NewDecoder(maxFrameSize int) Decoder { return NewDecoderVersion(Version, maxFrameSize) }
+
+// NewDecoderVersion returns a Decoder for a dialect of the same frame layout
+// whose version byte is version; see ValidateVersion.
+func NewDecoderVersion(version uint8, maxFrameSize int) Decoder {
+	return Decoder{version: version, max: maxFrameSize}
+}
 
 // Piece is one step through the byte stream: a frame's header, some of its
 // payload, or both.
@@ -99,7 +112,7 @@ func (d *Decoder) Next(b []byte) (p Piece, n int, err error) {
 	if !ok {
 		return Piece{}, 0, nil
 	}
-	if err := Validate(h, d.max); err != nil {
+	if err := ValidateVersion(h, d.version, d.max); err != nil {
 		return Piece{Header: h}, 0, err
 	}
 	k := min(h.PayloadLen(), len(b)-HeaderSize)
@@ -120,7 +133,13 @@ func (d *Decoder) Next(b []byte) (p Piece, n int, err error) {
 // with more bytes. A header that fails validation is reported as soon as its
 // 12 bytes are present, with n == 0. Decode never allocates.
 func Decode(b []byte, maxFrameSize int) (h Header, payload []byte, n int, err error) {
-	d := NewDecoder(maxFrameSize)
+	return DecodeVersion(b, Version, maxFrameSize)
+}
+
+// DecodeVersion is Decode for a dialect whose version byte is version; see
+// ValidateVersion.
+func DecodeVersion(b []byte, version uint8, maxFrameSize int) (h Header, payload []byte, n int, err error) {
+	d := NewDecoderVersion(version, maxFrameSize)
 	p, n, err := d.Next(b)
 	if err != nil || !p.End {
 		return p.Header, nil, 0, err

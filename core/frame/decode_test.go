@@ -212,3 +212,20 @@ func TestDecodeNoAlloc(t *testing.T) {
 		t.Fatalf("Decode allocated %v times per run, want 0", allocs)
 	}
 }
+
+// The yamux dialect's version byte 0 is valid only where asked for, and
+// version 1 is then invalid: the two dialects never mistake each other.
+func TestDecodeVersion(t *testing.T) {
+	b := wire(frame.Header{Version: frame.VersionYamux, Type: frame.TypeWindowUpdate, Flags: frame.FlagSYN, StreamID: 1, Length: 7}, nil)
+	h, _, n, err := frame.DecodeVersion(b, frame.VersionYamux, frame.DefaultMaxFrameSize)
+	if err != nil || n != frame.HeaderSize || h.Version != 0 || h.Length != 7 {
+		t.Fatalf("DecodeVersion(yamux frame, 0) = %v, %d, %v", h, n, err)
+	}
+	if _, _, _, err := frame.Decode(b, frame.DefaultMaxFrameSize); err != frame.ErrInvalidVersion {
+		t.Fatalf("Decode(yamux frame) error %v; want ErrInvalidVersion", err)
+	}
+	v1 := wire(dataHeader(0, 1, 0), nil)
+	if _, _, _, err := frame.DecodeVersion(v1, frame.VersionYamux, frame.DefaultMaxFrameSize); err != frame.ErrInvalidVersion {
+		t.Fatalf("DecodeVersion(net-mux frame, 0) error %v; want ErrInvalidVersion", err)
+	}
+}

@@ -17,6 +17,9 @@ import (
 // Version is the only protocol version net-mux v1 speaks.
 const Version uint8 = 1
 
+// VersionYamux is the version byte of yamux, which shares this frame layout.
+const VersionYamux uint8 = 0
+
 // HeaderSize is the size in bytes of every frame header.
 const HeaderSize = 12
 

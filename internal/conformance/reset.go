@@ -52,7 +52,7 @@ func testReset(t *testing.T, mk PairMaker) {
 		wr := async(func() error {
 			n, err := a.Write(big)
 			if err == nil {
-				return fmt.Errorf("Write of 4 MiB to a stream nobody reads completed (%d bytes)", n)
+				return fmt.Errorf("a 4 MiB write to a stream nobody reads completed (%d bytes)", n)
 			}
 			return err
 		})

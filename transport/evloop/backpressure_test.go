@@ -79,7 +79,9 @@ func TestPeerNotReading(t *testing.T) {
 	sc := core.DefaultConfig()
 	sc.KeepAliveInterval = 0
 	sc.WriteTimeout = 300 * time.Millisecond
-	ln := newListener(t, &evloop.Config{EventLoops: 1, Session: sc})
+	cfg := sessionConfig(sc)
+	cfg.EventLoops = 1
+	ln := newListener(t, cfg)
 	s := stalledPeer(t, ln)
 	errs := burst(t, s)
 
@@ -154,7 +156,9 @@ func TestSlowReaderKept(t *testing.T) {
 	sc := core.DefaultConfig()
 	sc.KeepAliveInterval = 0
 	sc.WriteTimeout = time.Second
-	ln := newListener(t, &evloop.Config{EventLoops: 1, Session: sc})
+	cfg := sessionConfig(sc)
+	cfg.EventLoops = 1
+	ln := newListener(t, cfg)
 	nc, err := net.DialTimeout("tcp", ln.Addr().String(), pairTimeout)
 	if err != nil {
 		t.Fatalf("net.Dial: %v", err)
@@ -242,7 +246,9 @@ func (g *gatedConn) Read(p []byte) (int, error) {
 // the socket (the peer is slow to read) delivers all of it before the
 // connection closes.
 func TestCloseDrains(t *testing.T) {
-	ln := newListener(t, &evloop.Config{EventLoops: 1})
+	cfg := evloop.DefaultConfig()
+	cfg.EventLoops = 1
+	ln := newListener(t, cfg)
 	nc, err := net.DialTimeout("tcp", ln.Addr().String(), pairTimeout)
 	if err != nil {
 		t.Fatalf("net.Dial: %v", err)

@@ -11,24 +11,25 @@ import (
 	"github.com/netmux/netmux/core/frame"
 )
 
-// Config tunes a Listener or a Client. A nil *Config means every default;
-// in a Config, a zero field means that field's default.
+// Config tunes a Listener or a Client. The zero value of a field is not its
+// default: start from DefaultConfig and change what you need. A nil
+// *Config means DefaultConfig().
 type Config struct {
 	// Session configures every session; nil means core.DefaultConfig().
 	Session *core.Config
 	// EventLoops is the number of gnet event loops, each one goroutine
-	// serving many connections; 0 means one per CPU (gnet's multicore
-	// mode). A Listener or Client runs one more goroutine, its background
-	// writer, and a Listener one that accepts connections.
+	// serving many connections; 0 means one per CPU (default 0, gnet's
+	// multicore mode). A Listener or Client runs one more goroutine, its
+	// background writer, and a Listener one that accepts connections.
 	EventLoops int
 	// ReadBufferCap is the size of each event loop's read buffer, shared by
 	// all connections of the loop; 0 means one full frame with its header
-	// (12 + Session.MaxFrameSize), which gnet rounds up to a power of two
-	// (128 KiB by default).
+	// (default 0: 12 + Session.MaxFrameSize, which gnet rounds up to a
+	// power of two, 128 KiB with core's defaults).
 	ReadBufferCap int
 	// AcceptBacklog bounds the sessions a Listener has accepted and Accept
-	// has not yet returned (default 4096); a connection arriving while it
-	// is full is closed at once. Unused by a Client.
+	// has not yet returned (default 4096, at least 1); a connection
+	// arriving while it is full is closed at once. Unused by a Client.
 	AcceptBacklog int
 	// Logger receives gnet's own diagnostics; nil discards them. gnet keeps
 	// one process-wide default logger, which starting a Listener or Client
@@ -36,8 +37,34 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultAcceptBacklog is the default of Config.AcceptBacklog.
-const DefaultAcceptBacklog = 4096
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() *Config {
+	return &Config{
+		AcceptBacklog: 4096,
+	}
+}
+
+// Validate reports the first setting that makes no sense, wrapping
+// core.ErrInvalidConfig; Session, when set, is validated too.
+func (c *Config) Validate() error {
+	if c.Session != nil {
+		if err := c.Session.Validate(); err != nil {
+			return err
+		}
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: evloop: "+format, append([]any{core.ErrInvalidConfig}, args...)...)
+	}
+	switch {
+	case c.EventLoops < 0:
+		return bad("EventLoops %d < 0", c.EventLoops)
+	case c.ReadBufferCap < 0:
+		return bad("ReadBufferCap %d < 0", c.ReadBufferCap)
+	case c.AcceptBacklog < 1:
+		return bad("AcceptBacklog %d < 1", c.AcceptBacklog)
+	}
+	return nil
+}
 
 // settings is a validated Config, shared by every connection of one
 // Listener or Client and never changed after start.
@@ -49,28 +76,18 @@ type settings struct {
 	log           *slog.Logger
 }
 
-// resolve validates cfg and fills in the defaults.
+// resolve validates cfg (nil meaning the defaults) and works out what its
+// zero fields mean.
 func resolve(cfg *Config) (*settings, error) {
 	if cfg == nil {
-		cfg = &Config{}
+		cfg = DefaultConfig()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	sc := cfg.Session
 	if sc == nil {
 		sc = core.DefaultConfig()
-	}
-	if err := sc.Validate(); err != nil {
-		return nil, err
-	}
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: evloop: "+format, append([]any{core.ErrInvalidConfig}, args...)...)
-	}
-	switch {
-	case cfg.EventLoops < 0:
-		return nil, bad("EventLoops %d < 0", cfg.EventLoops)
-	case cfg.ReadBufferCap < 0:
-		return nil, bad("ReadBufferCap %d < 0", cfg.ReadBufferCap)
-	case cfg.AcceptBacklog < 0:
-		return nil, bad("AcceptBacklog %d < 0", cfg.AcceptBacklog)
 	}
 	s := &settings{
 		sess:          *sc,
@@ -84,9 +101,6 @@ func resolve(cfg *Config) (*settings, error) {
 	}
 	if s.readBufCap == 0 {
 		s.readBufCap = frame.HeaderSize + sc.MaxFrameSize
-	}
-	if s.acceptBacklog == 0 {
-		s.acceptBacklog = DefaultAcceptBacklog
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/netmux/netmux/core"
 	"github.com/netmux/netmux/internal/conformance"
-	"github.com/netmux/netmux/transport/evloop"
 )
 
 // TestConformance runs the shared transport suite with event loops on both
@@ -14,7 +13,7 @@ import (
 // share the same event loops.
 func TestConformance(t *testing.T) {
 	sc := core.DefaultConfig()
-	cfg := &evloop.Config{Session: sc}
+	cfg := sessionConfig(sc)
 	t.Run("BothEnds", func(t *testing.T) {
 		ln, cl := newListener(t, cfg), newClient(t, cfg)
 		conformance.Run(t, func(t *testing.T) (client, server *core.Session) {

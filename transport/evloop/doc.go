@@ -31,7 +31,9 @@
 //
 // # Configuration
 //
-// Config.Session configures every session (nil means
+// The zero value of a Config field is not its default: start from
+// DefaultConfig and change what you need. A nil *Config means
+// DefaultConfig(). Config.Session configures every session (nil means
 // core.DefaultConfig()). Config.EventLoops sets the number of event loops
 // (default one per CPU), Config.ReadBufferCap each loop's read buffer
 // (default one full frame), Config.AcceptBacklog the sessions a Listener

@@ -54,6 +54,7 @@ type loopDriver struct {
 	inDead     bool        // Input failed: discard what else arrives
 	discarded  int         // bytes discarded since, at most ~maxDiscard
 	abort      bool        // close without waiting for the last bytes
+	endErr     error       // why the loop closed the connection itself, for ended
 	poll       *time.Timer // calls the loop back while closing
 	pollGap    time.Duration
 	drainBy    time.Time // when a closing connection stops waiting
@@ -167,8 +168,11 @@ func (d *loopDriver) ended(err error) {
 		d.stall.Stop()
 	}
 	d.outMu.Unlock()
-	if err == nil {
+	switch {
+	case d.endErr != nil:
+		err = d.endErr
+	case err == nil:
 		err = errLoopClosed // harmless if the session has ended already
 	}
-	d.eng.Closed(err)
+	d.eng.Closed(err) // the one place the transport's end is reported
 }

@@ -30,7 +30,9 @@ func TestFloodAfterViolation(t *testing.T) {
 	sc.WriteTimeout = time.Minute // the wait bounded below is far shorter
 	const readBuf = 64 << 10
 	path := filepath.Join(t.TempDir(), "mux.sock")
-	ln, err := evloop.Listen("unix://"+path, &evloop.Config{EventLoops: 1, Session: sc, ReadBufferCap: readBuf})
+	cfg := sessionConfig(sc)
+	cfg.EventLoops, cfg.ReadBufferCap = 1, readBuf
+	ln, err := evloop.Listen("unix://"+path, cfg)
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}

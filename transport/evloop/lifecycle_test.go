@@ -97,7 +97,9 @@ func TestClientCloseEndsSessions(t *testing.T) {
 // TestAcceptBacklogFull: a connection arriving while AcceptBacklog
 // sessions wait for Accept is closed at once; the waiting ones are intact.
 func TestAcceptBacklogFull(t *testing.T) {
-	ln := newListener(t, &evloop.Config{AcceptBacklog: 1})
+	cfg := evloop.DefaultConfig()
+	cfg.AcceptBacklog = 1
+	ln := newListener(t, cfg)
 	cl := newClient(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), pairTimeout)
 	defer cancel()
@@ -178,27 +180,34 @@ func TestDialErrors(t *testing.T) {
 	}
 }
 
-// TestInvalidConfig: nonsense settings are errors, not panics.
+// TestInvalidConfig: nonsense settings are errors, not panics; as in
+// core, a zero field is not its default, so an empty Config is rejected.
 func TestInvalidConfig(t *testing.T) {
 	badSession := core.DefaultConfig()
 	badSession.MaxFrameSize = 1
-	for _, cfg := range []*evloop.Config{
-		{EventLoops: -1},
-		{ReadBufferCap: -1},
-		{AcceptBacklog: -1},
-		{Session: badSession},
+	for name, mutate := range map[string]func(*evloop.Config){
+		"negative EventLoops":    func(c *evloop.Config) { c.EventLoops = -1 },
+		"negative ReadBufferCap": func(c *evloop.Config) { c.ReadBufferCap = -1 },
+		"zero AcceptBacklog":     func(c *evloop.Config) { c.AcceptBacklog = 0 },
+		"invalid Session":        func(c *evloop.Config) { c.Session = badSession },
+		"empty Config":           func(c *evloop.Config) { *c = evloop.Config{} },
 	} {
+		cfg := evloop.DefaultConfig()
+		mutate(cfg)
+		if err := cfg.Validate(); !errors.Is(err, core.ErrInvalidConfig) {
+			t.Errorf("%s: Validate = %v, want ErrInvalidConfig", name, err)
+		}
 		if ln, err := evloop.Listen("127.0.0.1:0", cfg); !errors.Is(err, core.ErrInvalidConfig) {
 			if ln != nil {
 				ln.Close()
 			}
-			t.Errorf("Listen with %+v: %v, want ErrInvalidConfig", cfg, err)
+			t.Errorf("%s: Listen = %v, want ErrInvalidConfig", name, err)
 		}
 		if cl, err := evloop.NewClient(cfg); !errors.Is(err, core.ErrInvalidConfig) {
 			if cl != nil {
 				cl.Close()
 			}
-			t.Errorf("NewClient with %+v: %v, want ErrInvalidConfig", cfg, err)
+			t.Errorf("%s: NewClient = %v, want ErrInvalidConfig", name, err)
 		}
 	}
 	if _, err := evloop.Listen("ftp://127.0.0.1:0", nil); err == nil {
@@ -223,7 +232,7 @@ func TestKeepAliveTimeout(t *testing.T) {
 	sc := core.DefaultConfig()
 	sc.KeepAliveInterval = 20 * time.Millisecond
 	sc.KeepAliveTimeout = 100 * time.Millisecond
-	ln := newListener(t, &evloop.Config{Session: sc})
+	ln := newListener(t, sessionConfig(sc))
 	s := stalledPeer(t, ln)
 	waitDone(t, s, "session with a silent peer")
 	var ga *core.GoAwayError
@@ -238,7 +247,7 @@ func TestKeepAliveMeasuresRTT(t *testing.T) {
 	sc := core.DefaultConfig()
 	sc.KeepAliveInterval = 10 * time.Millisecond
 	sc.KeepAliveTimeout = time.Second
-	cfg := &evloop.Config{Session: sc}
+	cfg := sessionConfig(sc)
 	c, s := gnetPair(t, newListener(t, cfg), newClient(t, cfg))
 	ctx, cancel := context.WithTimeout(context.Background(), pairTimeout)
 	defer cancel()

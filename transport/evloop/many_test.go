@@ -29,7 +29,8 @@ func TestManySessions(t *testing.T) {
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cfg := &evloop.Config{EventLoops: 2}
+	cfg := evloop.DefaultConfig()
+	cfg.EventLoops = 2
 	ln, cl := newListener(t, cfg), newClient(t, cfg)
 
 	var servers sync.WaitGroup

@@ -12,7 +12,6 @@ import (
 
 	"github.com/netmux/netmux/core"
 	"github.com/netmux/netmux/internal/conformance"
-	"github.com/netmux/netmux/transport/evloop"
 )
 
 // allocPair is a stream pair on event loops at both ends, keepalive off
@@ -21,7 +20,7 @@ func allocPair(t *testing.T, serve func(z *core.Stream) error) (near *core.Strea
 	t.Helper()
 	sc := core.DefaultConfig()
 	sc.KeepAliveInterval = 0
-	cfg := &evloop.Config{Session: sc}
+	cfg := sessionConfig(sc)
 	c, s := gnetPair(t, newListener(t, cfg), newClient(t, cfg))
 	a, z := conformance.OpenPair(t, c, s)
 	done := make(chan struct{})

@@ -56,8 +56,7 @@ func (d *loopDriver) pumpLocked(c gnet.Conn) gnet.Action {
 	if !d.abort {
 		d.flushLocked()
 		if err := d.failed; err != nil {
-			d.abort = true
-			d.eng.Closed(err)
+			d.abort, d.endErr = true, err // reported by OnClose
 		}
 	}
 	if d.abort || d.closeReq.Load() {

@@ -25,6 +25,13 @@ func newListener(t testing.TB, cfg *evloop.Config) *evloop.Listener {
 	return ln
 }
 
+// sessionConfig returns the default Config with sc for every session.
+func sessionConfig(sc *core.Config) *evloop.Config {
+	cfg := evloop.DefaultConfig()
+	cfg.Session = sc
+	return cfg
+}
+
 // newClient starts a Client, closed when the test ends.
 func newClient(t testing.TB, cfg *evloop.Config) *evloop.Client {
 	t.Helper()

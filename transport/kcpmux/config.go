@@ -9,18 +9,21 @@ import (
 	kcp "github.com/xtaci/kcp-go/v5"
 )
 
-// Config tunes KCP and the session over it. Start from DefaultConfig and
-// change what you need; a nil *Config means DefaultConfig(). Both ends must
-// agree on DataShards, ParityShards, Crypt and the key; the rest is each
-// side's own.
+// Config tunes KCP and the session over it. The zero value of a field is
+// not its default: start from DefaultConfig and change what you need. A nil
+// *Config means DefaultConfig(). Both ends must agree on DataShards,
+// ParityShards, Crypt and the key; the rest is each side's own.
 type Config struct {
 	// Profile is the retransmission profile (default ProfileFast3()); see
 	// ProfileByName for kcptun's named modes.
 	Profile Profile
-	// StreamMode (default true) lets KCP pack consecutive writes into full
-	// segments. Off, every write is its own segment, so each 12-byte netmux
-	// header the driver writes costs a 24-byte KCP header and a packet of
-	// its own.
+	// StreamMode (default true, as in kcptun) lets KCP append a short write
+	// to its last unsent segment. Off, each buffer the driver hands KCP
+	// starts a segment of its own (24 bytes of KCP header); KCP packs
+	// segments into packets either way. The driver's buffers hold whole
+	// frames, so the difference is small: within noise in loopback runs
+	// of many small writes. kcp-go deprecates the setting, with no
+	// replacement.
 	StreamMode bool
 	// WriteDelay (default false) holds written data until the next tick of
 	// Profile.Interval. The driver already hands KCP whole batches of
@@ -40,6 +43,11 @@ type Config struct {
 	// link 2048 moved about 1.5 times as much as kcptun's 1024 (4096 gave
 	// little more). Each window costs up to window*MTU bytes of buffering.
 	// KCP's own default of 32 caps a long link at a few hundred KB/s.
+	// A keepalive ping counts as written once kcp-go has queued it, behind
+	// up to SendWindow packets still to be sent, so Mux.KeepAliveTimeout
+	// must exceed the time to send that much at the slowest rate the link
+	// may fall to: 2048 packets are 2.7 MB, which 30 s covers down to
+	// 90 KB/s.
 	SendWindow, RecvWindow int
 	// MTU is the largest UDP payload KCP sends (default 1350, 64..1500 less
 	// 20 bytes with Crypt and 8 with FEC). 1350 leaves room for IPv6, PPPoE

@@ -3,7 +3,6 @@ package kcpmux
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"testing"
@@ -117,7 +116,7 @@ func sendAndVerify(ctx context.Context, s *core.Session, seed uint64, size int) 
 		return err
 	}
 	if want := digest(data); string(got) != string(want[:]) {
-		return errors.New(fmt.Sprintf("stream %d: digest mismatch", seed))
+		return fmt.Errorf("stream %d: digest mismatch", seed)
 	}
 	return nil
 }

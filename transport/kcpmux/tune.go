@@ -12,6 +12,10 @@ import (
 // tune applies the per-connection settings to a KCP session, before the
 // multiplexer writes to it.
 func (st *settings) tune(s *kcp.UDPSession) {
+	// kcp-go deprecates SetStreamMode without a replacement, yet it still
+	// decides whether KCP.Send appends a short write to the last unsent
+	// segment (stream mode) or gives it a segment of its own.
+	//lint:ignore SA1019 no replacement exists; see Config.StreamMode.
 	s.SetStreamMode(st.StreamMode)
 	s.SetWriteDelay(st.WriteDelay)
 	s.SetNoDelay(st.Profile.args())

@@ -45,63 +45,156 @@ func (b *Budget) Available() int64 { return b.avail.Load() }
 // it belongs to the stream's reader.
 //
 // Credit goes back as the application consumes data: once the bytes read
-// since the last update reach half the window, Grant returns them all as
-// one increment (the rule the Rust crate follows, so the wire looks the
-// same). If that half window was consumed within two round trips while the
-// reader kept up, the sender is being held back by the window, not by the
-// reader: the window doubles, up to Max and as far as the session Budget
-// allows, and the extra is added to the increment.
+// since the last update reach half the window (the rule the Rust crate
+// follows) or 1 MiB, whichever is less, or a quarter of the window when the
+// reader has emptied its buffer, Grant returns them all as one increment.
+// The last two keep a large window busy: credit held back waits for the
+// next update, and after a burst the next bytes may be a round trip away.
+//
+// If the sender is held back by the window, not by the reader, more window
+// buys throughput: the window then grows, up to Max and as far as the
+// session Budget allows, and the extra is added to the increment. It grows
+// by up to 8x at a time when the stream runs at the window's limit, so it
+// reaches Max within a few round trips. The round-trip time this needs is
+// the smaller of the session's ping estimate and Receiver's own
+// measurement from the data: the time from sending an update until the
+// sender's first byte beyond the limit it had before arrives and is read,
+// if the reader had caught up, so that byte did not wait in the buffer.
+// It is an upper bound (a sender with nothing to send adds its idle time),
+// so the smallest sample is kept. Growth does not wait for pings, nor need
+// keepalive to be on.
 type Receiver struct {
-	Window   uint32 // current window size in bytes
-	Max      uint32 // ceiling for auto-tuning; Window never exceeds it
-	unacked  uint32 // bytes consumed since the last increment
-	lastSent time.Time
-	budget   *Budget
+	Window  uint32 // current window size in bytes
+	Max     uint32 // ceiling for auto-tuning; Window never exceeds it
+	unacked uint32 // bytes consumed since the last increment
+	unread  int    // bytes received but not consumed, as of the last Add
+	// The growth epoch: when it began and how much had been read then; it
+	// begins at the first update after the last decision (zero: not yet),
+	// so time the sender spent waiting for an update does not count.
+	// Growth is decided once half a window has been read in it (and the
+	// reader has caught up), so the rate is never judged from a few bytes
+	// that happened to come at once.
+	epochStart time.Time
+	epochRead  uint64
+	read       uint64 // bytes consumed in all
+	// probeEnd is the sender's limit (in bytes since the stream began)
+	// before the update sent at probeSent: reading past it completes an
+	// RTT sample. 0: no probe under way.
+	probeEnd  uint64
+	probeSent time.Time
+	dataRTT   time.Duration // smallest RTT sample from the data; 0 if none yet
+	budget    *Budget
 	// reserved is the budget this stream holds; -1 once released. It is
 	// atomic because Release may run on another goroutine than Grant.
 	reserved atomic.Int64
 }
 
+// assumedRTT stands in for the round-trip time until pings or the data
+// have measured it.
+const assumedRTT = time.Millisecond
+
+// maxHoldBack is the most consumed credit kept back from the sender.
+const maxHoldBack = 1 << 20
+
+// maxGrowth is the most the window multiplies by in one update.
+const maxGrowth = 8
+
 // Init sets up a receiver with the given initial and maximum window, drawing growth from budget (nil: no growth above initial).
-func (r *Receiver) Init(initial, ceiling uint32, budget *Budget, now time.Time) {
-	r.Window, r.Max, r.budget, r.lastSent = initial, max(ceiling, initial), budget, now
+func (r *Receiver) Init(initial, ceiling uint32, budget *Budget) {
+	r.Window, r.Max, r.budget = initial, max(ceiling, initial), budget
 }
 
-// Add records that the application consumed n bytes and reports whether
-// an increment is due (half the window consumed since the last one).
-func (r *Receiver) Add(n int) bool {
+// Add records that the application consumed n bytes, leaving unread bytes
+// received but not yet consumed, and reports whether Grant should be called
+// now: an increment is due, or these bytes complete an RTT sample.
+func (r *Receiver) Add(n, unread int) bool {
+	caughtUp := r.unread == 0 // these bytes arrived after the last read
 	r.unacked += uint32(n)
-	return r.unacked >= r.Window/2
+	r.read += uint64(n)
+	r.unread = unread
+	if r.probed() && !caughtUp {
+		r.probeEnd = 0 // they may have waited to be read: no sample
+	}
+	return r.due() || r.probed()
 }
 
-// Grant returns the increment to send now that Add reported one due, at
-// time now with rtt the session's round-trip estimate (0 if unknown, then
-// 1ms is assumed) and unread the bytes received but not yet consumed. It
-// returns 0 if nothing was consumed.
+// due reports whether an increment is to be sent.
+func (r *Receiver) due() bool {
+	return r.unacked >= min(r.Window/2, maxHoldBack) || r.unread == 0 && r.unacked >= r.Window/4
+}
+
+// probed reports whether the reader got past the probe's limit: the sender
+// had the probing update by the time those bytes were sent.
+func (r *Receiver) probed() bool { return r.probeEnd != 0 && r.read > r.probeEnd }
+
+// Grant returns the increment to send now that Add asked for a call, at
+// time now with rtt the session's round-trip estimate from pings (0 if
+// unknown). It returns 0 if no increment is due.
 //
-// The window grows only if the half window went within two round trips and
-// the reader keeps up (unread is at most a quarter window): then the sender
-// is held back by the window, not by the reader, and more credit buys
-// throughput. A reader that lets data pile up gets no more window whatever
-// the RTT estimate says, so a delayed ping cannot inflate its buffers.
-func (r *Receiver) Grant(now time.Time, rtt time.Duration, unread int) uint32 {
-	inc := r.unacked
-	if inc == 0 {
+// Growth is decided once half a window has been read in the epoch that
+// began at the first update after the last decision, at an update where the
+// reader keeps up (unread is at most a quarter window; until then the epoch
+// goes on). The window grows if those bytes went at a quarter or more of
+// the rate the window allows (Window per round trip): then the sender is
+// held back by the window. The faster they went, the more it grows: 2x at
+// a quarter of that rate, up to 8x at the full rate. A reader that lets
+// data pile up gets no more window whatever the RTT estimate says, so a
+// delayed ping cannot inflate its buffers.
+func (r *Receiver) Grant(now time.Time, rtt time.Duration) uint32 {
+	if r.probed() {
+		r.dataRTT = minRTT(r.dataRTT, max(now.Sub(r.probeSent), 1))
+		r.probeEnd = 0
+	}
+	if !r.due() {
 		return 0
 	}
+	inc := r.unacked
+	if r.probeEnd == 0 {
+		r.probeEnd, r.probeSent = r.read-uint64(inc)+uint64(r.Window), now
+	}
 	r.unacked = 0
-	if rtt <= 0 {
-		rtt = time.Millisecond
-	}
-	if now.Sub(r.lastSent) < 2*rtt && unread <= int(r.Window/4) && r.Window < r.Max && r.budget != nil {
-		want := int64(min(uint64(r.Window), uint64(r.Max-r.Window)))
-		if got := r.budget.take(want); got > 0 && r.hold(got) {
-			r.Window += uint32(got)
-			inc += uint32(got)
+	switch epoch := r.read - r.epochRead; {
+	case r.epochStart.IsZero():
+		r.epochStart, r.epochRead = now, r.read
+	case epoch >= uint64(r.Window/2) && r.unread <= int(r.Window/4):
+		f := r.growth(float64(epoch), now.Sub(r.epochStart), minRTT(rtt, r.dataRTT))
+		if want := int64(min(uint64(r.Window)*uint64(f-1), uint64(r.Max-r.Window))); want > 0 && r.budget != nil {
+			if got := r.budget.take(want); got > 0 && r.hold(got) {
+				r.Window += uint32(got)
+				inc += uint32(got)
+			}
 		}
+		r.epochStart = time.Time{}
 	}
-	r.lastSent = now
 	return inc
+}
+
+// growth returns the factor by which the window should grow after consumed
+// bytes were read in elapsed time with the given round-trip estimate (0:
+// unknown); 1 for no growth.
+func (r *Receiver) growth(consumed float64, elapsed, rtt time.Duration) int {
+	if r.Window >= r.Max {
+		return 1
+	}
+	if rtt <= 0 {
+		rtt = assumedRTT
+	}
+	// The rate of these bytes as a fraction of Window per round trip; a
+	// quarter of it is the least that counts as held back by the window.
+	frac := consumed * rtt.Seconds() / (max(elapsed.Seconds(), 1e-9) * float64(r.Window))
+	if frac < 0.25 {
+		return 1
+	}
+	return int(min(maxGrowth*frac, maxGrowth))
+}
+
+// minRTT returns the smaller of two round-trip estimates, ignoring one that
+// is 0 (unknown).
+func minRTT(a, b time.Duration) time.Duration {
+	if a <= 0 || b > 0 && b < a {
+		return b
+	}
+	return a
 }
 
 // hold records got bytes of budget as this stream's, or gives them back and

@@ -10,7 +10,9 @@ import (
 // listenGnet serves sessions on gnet event loops; its Close also closes
 // the sessions it accepted.
 func listenGnet(addr string, o Options) (Listener, error) {
-	ln, err := evloop.Listen(addr, &evloop.Config{Session: o.Config})
+	cfg := evloop.DefaultConfig()
+	cfg.Session = o.Config
+	ln, err := evloop.Listen(addr, cfg)
 	if err != nil {
 		return nil, err // not a typed nil in the interface
 	}
@@ -21,7 +23,9 @@ func listenGnet(addr string, o Options) (Listener, error) {
 // session ends. A program holding many sessions would share one
 // evloop.Client among them instead.
 func dialGnet(ctx context.Context, addr string, o Options) (*core.Session, error) {
-	cl, err := evloop.NewClient(&evloop.Config{Session: o.Config, EventLoops: 1})
+	cfg := evloop.DefaultConfig()
+	cfg.Session, cfg.EventLoops = o.Config, 1
+	cl, err := evloop.NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"context"
+	"net"
 	"testing"
 
 	"github.com/netmux/netmux/core/frame"
@@ -13,6 +14,37 @@ type manualDriver struct{}
 
 func (manualDriver) Wake()        {}
 func (manualDriver) Close() error { return nil }
+
+// pipePair starts a client and a server session with cfg over net.Pipe,
+// both closed (and awaited) when t ends.
+func pipePair(t *testing.T, cfg *Config) (client, server *Session) {
+	t.Helper()
+	c1, c2 := net.Pipe()
+	client, err := Client(c1, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err = Server(c2, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close(); server.Close(); <-client.Done(); <-server.Done() })
+	return client, server
+}
+
+// newManualEngine returns a client engine without keepalive whose output
+// the test takes with drainOutput; its session is closed when t ends.
+func newManualEngine(t *testing.T) (*Engine, *Session) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.KeepAliveInterval = 0
+	e, err := NewEngine(manualDriver{}, RoleClient, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Session().Close() })
+	return e, e.Session()
+}
 
 // drainOutput collects everything the engine hands out, batch by batch.
 func drainOutput(e *Engine) []byte {
@@ -33,14 +65,7 @@ func drainOutput(e *Engine) []byte {
 // although control frames otherwise go ahead of data: the peer would refuse
 // that stream. Control frames queued meanwhile still go first.
 func TestGoAwayWaitsForPendingSYN(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.KeepAliveInterval = 0
-	e, err := NewEngine(manualDriver{}, RoleClient, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := e.Session()
-	defer s.Close()
+	e, s := newManualEngine(t)
 	if _, err := s.OpenStream(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -88,9 +88,9 @@ func (d *loopDriver) Wake() {
 }
 
 // Close implements core.Driver. It returns at once; on the event loop, the
-// frames still queued are written, and the connection is closed once gnet's
-// outbound queue has drained and the peer has closed its side, or after the
-// session's WriteTimeout (see drain).
+// frames still queued are written, and the connection is closed once the
+// socket has taken them and the peer has closed its side, or after the
+// session's WriteTimeout (see closeGracefully).
 func (d *loopDriver) Close() error {
 	if d.closeReq.CompareAndSwap(false, true) {
 		d.toLoop()

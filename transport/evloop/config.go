@@ -19,8 +19,9 @@ type Config struct {
 	Session *core.Config
 	// EventLoops is the number of gnet event loops, each one goroutine
 	// serving many connections; 0 means one per CPU (default 0, gnet's
-	// multicore mode). A Listener or Client runs one more goroutine, its
-	// background writer, and a Listener one that accepts connections.
+	// multicore mode). A Listener or Client also runs as many writer
+	// goroutines and one that waits for room in full sockets, and a
+	// Listener one that accepts connections.
 	EventLoops int
 	// ReadBufferCap is the size of each event loop's read buffer, shared by
 	// all connections of the loop; 0 means one full frame with its header

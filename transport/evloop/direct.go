@@ -7,24 +7,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Writing: a goroutine that wakes the driver after input arrived (see
-// Wake), the background writer (writeWaiter) for writes that come back to
-// back, or the event loop after feeding the session writes the session's
-// queued frames to the socket itself, one writev per Output batch. No
-// work is handed to the event loop: that would cost a wake-up of the loop
-// (it sleeps in epoll_wait, outside the Go scheduler) and, in gnet's task
-// queue, two allocations.
+// Writing: the session's queued frames go to the socket with one writev
+// per Output batch, from whichever goroutine has the work (see Wake): the
+// Listener's or Client's writer for sessions with at most one stream, the
+// connection's event loop for busier sessions and after feeding the
+// session input, the writeWaiter once a full socket has room again. gnet's
+// outbound queue is never used: it would copy every byte and allocate on
+// every write.
 //
 // A batch the socket does not take whole stays with the driver (rest): the
 // session's buffers are held, not copied, until the socket has taken them,
 // so the session's MaxSendBuffer is what bounds output and Write waits
-// there. The Listener's or Client's writeWaiter watches the socket and,
-// once it has room, writes the rest and whatever the session queued
-// meanwhile, in order. gnet's own outbound queue is never used: it would
-// copy every byte and allocate on every write.
+// there. The writeWaiter watches the socket and, once it has room, writes
+// the rest and whatever the session queued meanwhile, in order.
 //
 // outMu serialises the outbound side (Output, the write, Written) between
-// all these goroutines. A Wake that finds it held sets more, and whoever
+// all these goroutines. One that finds it held sets more, and whoever
 // holds it goes again before letting go for good, so no wake-up is lost.
 // mu is held across each system call: gnet closes the socket only after
 // OnClose, which takes mu, so the descriptor cannot be closed (and reused)
@@ -34,42 +32,36 @@ import (
 // the peer stopped reading: a timer, armed while a rest is held, then
 // tries a write itself (the kernel reports room only once a third or so of
 // the socket's buffer is free, which a slow but steady reader may take
-// many seconds to free, so waiting for the waiter alone would take a slow
-// reader for a stalled one) and ends the session if even that takes
+// many seconds to free, so waiting for the writeWaiter alone would take a
+// slow reader for a stalled one) and ends the session if even that takes
 // nothing.
 
-// writeDirect writes what the session has queued from the calling
-// goroutine. It reports false if the event loop must act: the session is
-// not set up yet, a write failed, or the peer stopped reading.
-func (d *loopDriver) writeDirect() bool {
+// writeOut writes what the session has queued from the calling goroutine
+// (the writer or the writeWaiter), and has the event loop take over if a
+// write failed or the peer stopped reading.
+func (d *loopDriver) writeOut() {
 	d.more.Store(true)
 	for d.more.Load() {
 		if !d.outMu.TryLock() {
-			return true // the holder sees more once it is done
+			return // the holder sees more once it is done
 		}
 		d.more.Store(false)
 		ok := d.flushLocked()
 		d.outMu.Unlock()
 		if !ok {
-			return false
+			d.toLoop()
+			return
 		}
-	}
-	return true
-}
-
-// writable is called by the writeWaiter once d's socket has room.
-func (d *loopDriver) writable() {
-	if !d.writeDirect() {
-		d.toLoop()
 	}
 }
 
 // flushLocked writes what a previous write left, then Output batches,
 // until the session has nothing more or the socket is full (the rest is
 // then held and the writeWaiter armed); outMu is held. It reports false if
-// the event loop must act (see writeDirect).
+// the event loop must act: the session is not set up yet, a write failed,
+// or the peer stopped reading.
 func (d *loopDriver) flushLocked() bool {
-	if !d.ready || d.failed != nil {
+	if !d.ready.Load() || d.failed != nil {
 		return false
 	}
 	if d.rest != nil && !d.writeRest() {

@@ -14,34 +14,37 @@ import (
 )
 
 // loopDriver is the event-loop driver of one session: a core.Driver over one
-// gnet connection. No goroutine belongs to it; everything it does runs on
-// the connection's event loop, in OnOpen, OnTraffic and OnClose.
+// gnet connection. No goroutine belongs to it: input is fed to the session
+// on the connection's event loop (OnTraffic), output is written by the
+// loop or by the goroutines its Listener or Client shares among all
+// connections (see Wake and direct.go).
 //
-// Ownership: handler, gc, fd, eng, laddr and raddr are set before the
-// connection sees any traffic (in OnOpen) and never change; mu guards
-// closed, serialises what other goroutines hand to the loop and keeps the
-// socket open during a write (see direct.go); outMu serialises the outbound
-// side (Output, the write, Written) between the goroutines that write and
-// guards the fields under it; closeReq, feeding, more and heard are atomic;
-// inHand belongs to the writeWaiter; every other field belongs to the event
+// Ownership: handler, gc, fd, eng, writer, laddr and raddr are set in
+// OnOpen before ready and never change; mu guards closed, serialises what
+// other goroutines hand to the loop and keeps the socket open during a
+// write (see direct.go); outMu serialises the outbound side (Output, the
+// write, Written) between the goroutines that write and guards the fields
+// under it; ready, closeReq, feeding, more and loopDue are atomic; inHand
+// is guarded by the writer's mu; every other field belongs to the event
 // loop.
 type loopDriver struct {
 	handler      *loopHandler
 	gc           gnet.Conn
 	fd           int
 	eng          *core.Engine
+	writer       *writer
 	laddr, raddr net.Addr
 
 	mu       sync.Mutex
 	closed   bool        // OnClose ran: the loop may be gone, hand it nothing
+	ready    atomic.Bool // the session is set up: writes may start
 	closeReq atomic.Bool // Close was called: write what is queued, then close
 	feeding  atomic.Bool // the loop is in Input and will flush right after
-	more     atomic.Bool // a Wake found outMu held: its holder goes again
-	heard    atomic.Bool // input arrived since the last Wake
-	inHand   bool        // handed to the background writer; under its mu
+	more     atomic.Bool // outMu was found held: its holder goes again
+	loopDue  atomic.Bool // the loop was asked to write and has not started
+	inHand   bool        // handed to the writer and not yet taken
 
 	outMu      sync.Mutex
-	ready      bool        // the session is set up: writes may start
 	rest       *[][]byte   // the part of a batch the socket has not taken yet
 	failed     error       // a write failed, or the peer stopped reading
 	tookAt     time.Time   // when the socket last took bytes
@@ -66,24 +69,24 @@ type loopDriver struct {
 // stopping).
 var errLoopClosed = errors.New("evloop: connection closed by its event loop")
 
-// Wake implements core.Driver. It never blocks. While the loop is feeding
-// the session (a ping to answer, a window update to send), the flush that
-// follows the feeding serves the wake-up. If input arrived since the last
-// Wake and the session has a single stream (one conversation: this is
-// likely its answer, and someone waits for it), the calling goroutine
-// writes what is queued itself (see direct.go). Otherwise the Listener's
-// or Client's background writer takes the work: writes that come back to
-// back (a bulk sender, many small writes) or from many streams at once
-// then go out in batches rather than one system call per write.
+// Wake implements core.Driver: it has the session's queued frames written
+// soon, and never blocks. While the loop is feeding the session (a ping to
+// answer, a window update to send), the flush that follows the feeding
+// serves the wake-up. A session with at most one stream is handed to the
+// writer: its goroutine usually runs once the caller blocks waiting for
+// the answer, and writes everything queued until then at once. A session
+// with more streams is left to its event loop, which gnet wakes through
+// its task queue (two allocations) once per batch: the loop takes a while
+// to wake, and meanwhile the other streams' writes join the batch.
 func (d *loopDriver) Wake() {
 	switch {
 	case d.feeding.Load():
-	case d.heard.Swap(false) && d.eng.Session().NumStreams() <= 1:
-		if !d.writeDirect() {
-			d.toLoop()
-		}
-	default:
-		d.handler.waiter.hand(d)
+	case !d.ready.Load():
+		d.toLoop() // still in OnOpen: the loop flushes once it is set up
+	case d.eng.Session().NumStreams() <= 1:
+		d.writer.hand(d)
+	case d.loopDue.CompareAndSwap(false, true):
+		d.toLoop()
 	}
 }
 
@@ -138,7 +141,6 @@ func (d *loopDriver) traffic(c gnet.Conn) gnet.Action {
 			d.feeding.Store(true)
 			d.feed(buf)
 			d.feeding.Store(false)
-			d.heard.Store(true)
 		}
 		// Everything is consumed or copied: gnet keeps no inbound bytes
 		// for this connection between reads.

@@ -53,7 +53,7 @@ func startLoops(set *settings, role core.Role) (*loops, error) {
 		err = cli.Start()
 	}
 	if err != nil {
-		w.close()
+		h.stopWriting()
 		return nil, err
 	}
 	return &loops{handler: h, cli: cli}, nil
@@ -99,7 +99,7 @@ func (l *loops) close() error {
 		l.enrolling.Wait()
 		l.handler.shutdown()
 		l.stopErr = l.cli.Stop()
-		l.handler.waiter.close()
+		l.handler.stopWriting()
 	})
 	return l.stopErr
 }

@@ -28,9 +28,10 @@ var errPeerNotReading = errors.New("evloop: peer stopped reading: the socket too
 
 // pump writes what the session has queued; once the session has asked for
 // its transport to close, it waits for the last bytes to go and closes. It
-// runs on the event loop, and goes again if a Wake came meanwhile and left
-// the work to it (see writeDirect).
+// runs on the event loop, and goes again if another goroutine was writing
+// and left the work to it (see writeOut).
 func (d *loopDriver) pump(c gnet.Conn) gnet.Action {
+	d.loopDue.Store(false) // a Wake from now on asks again
 	for {
 		if d.closeReq.Load() {
 			d.outMu.Lock() // closing is the loop's work

@@ -9,7 +9,8 @@ import (
 
 // Writing: the session's queued frames go to the socket with one writev
 // per Output batch, from whichever goroutine has the work (see Wake): the
-// Listener's or Client's writer for sessions with at most one stream, the
+// goroutine answering input in a session with one stream, the Listener's
+// or Client's writer for the other writes of such sessions, the
 // connection's event loop for busier sessions and after feeding the
 // session input, the writeWaiter once a full socket has room again. gnet's
 // outbound queue is never used: it would copy every byte and allocate on
@@ -37,8 +38,8 @@ import (
 // nothing.
 
 // writeOut writes what the session has queued from the calling goroutine
-// (the writer or the writeWaiter), and has the event loop take over if a
-// write failed or the peer stopped reading.
+// (one answering input, the writer or the writeWaiter), and has the event
+// loop take over if a write failed or the peer stopped reading.
 func (d *loopDriver) writeOut() {
 	d.more.Store(true)
 	for d.more.Load() {

@@ -36,13 +36,15 @@ type loopDriver struct {
 	laddr, raddr net.Addr
 
 	mu       sync.Mutex
-	closed   bool        // OnClose ran: the loop may be gone, hand it nothing
-	ready    atomic.Bool // the session is set up: writes may start
-	closeReq atomic.Bool // Close was called: write what is queued, then close
-	feeding  atomic.Bool // the loop is in Input and will flush right after
-	more     atomic.Bool // outMu was found held: its holder goes again
-	loopDue  atomic.Bool // the loop was asked to write and has not started
-	inHand   bool        // handed to the writer and not yet taken
+	closed   bool          // OnClose ran: the loop may be gone, hand it nothing
+	ready    atomic.Bool   // the session is set up: writes may start
+	closeReq atomic.Bool   // Close was called: write what is queued, then close
+	feeding  atomic.Bool   // the loop is in Input and will flush right after
+	more     atomic.Bool   // outMu was found held: its holder goes again
+	loopDue  atomic.Bool   // the loop was asked to write and has not started
+	heard    atomic.Bool   // input arrived since the last Wake
+	opens    atomic.Uint64 // streams opened and accepted, at the last answer check
+	inHand   bool          // handed to the writer and not yet taken
 
 	outMu      sync.Mutex
 	rest       *[][]byte   // the part of a batch the socket has not taken yet
@@ -72,22 +74,40 @@ var errLoopClosed = errors.New("evloop: connection closed by its event loop")
 // Wake implements core.Driver: it has the session's queued frames written
 // soon, and never blocks. While the loop is feeding the session (a ping to
 // answer, a window update to send), the flush that follows the feeding
-// serves the wake-up. A session with at most one stream is handed to the
-// writer: its goroutine usually runs once the caller blocks waiting for
-// the answer, and writes everything queued until then at once. A session
-// with more streams is left to its event loop, which gnet wakes through
-// its task queue (two allocations) once per batch: the loop takes a while
-// to wake, and meanwhile the other streams' writes join the batch.
+// serves the wake-up. Otherwise, for a session with at most one stream:
+//
+//   - if input arrived since the last Wake and no stream was opened or
+//     accepted since the last look, the caller is answering the peer in an
+//     established conversation and will likely wait for the reply: it
+//     writes what is queued itself, at once (see writeOut);
+//   - anything else (an open, writes back to back) is handed to the
+//     writer, whose goroutine usually runs once the caller blocks, and
+//     then writes everything queued until then at once: an open, its data
+//     and its FIN, or many small writes, go out in one writev.
+//
+// A session with more streams is left to its event loop, which gnet wakes
+// through its task queue (two allocations) once per batch: the loop takes
+// a while to wake, and meanwhile the other streams' writes join the batch.
 func (d *loopDriver) Wake() {
 	switch {
 	case d.feeding.Load():
 	case !d.ready.Load():
 		d.toLoop() // still in OnOpen: the loop flushes once it is set up
+	case d.heard.Swap(false) && d.answering():
+		d.writeOut()
 	case d.eng.Session().NumStreams() <= 1:
 		d.writer.hand(d)
 	case d.loopDue.CompareAndSwap(false, true):
 		d.toLoop()
 	}
+}
+
+// answering reports whether the session has at most one stream and has
+// opened or accepted none since it was last asked.
+func (d *loopDriver) answering() bool {
+	st := d.eng.Session().Stats()
+	n := st.StreamsOpened + st.StreamsAccepted
+	return d.opens.Swap(n) == n && st.Streams <= 1
 }
 
 // Close implements core.Driver. It returns at once; on the event loop, the
@@ -141,6 +161,7 @@ func (d *loopDriver) traffic(c gnet.Conn) gnet.Action {
 			d.feeding.Store(true)
 			d.feed(buf)
 			d.feeding.Store(false)
+			d.heard.Store(true)
 		}
 		// Everything is consumed or copied: gnet keeps no inbound bytes
 		// for this connection between reads.

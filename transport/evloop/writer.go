@@ -2,10 +2,10 @@ package evloop
 
 import "sync"
 
-// writer writes the output of sessions handed to it (see Wake): those with
-// at most one stream, where one goroutine is likely waiting for the answer
-// to what it wrote. It is a plain goroutine woken through a channel, so a
-// hand-off costs a goroutine switch, not a system call; the runtime
+// writer writes the output of the sessions handed to it (see Wake): those
+// with at most one stream, for writes that do not answer input (an open,
+// writes back to back). It is a plain goroutine woken through a channel,
+// so a hand-off costs a goroutine switch, not a system call; the runtime
 // usually runs it on the handing goroutine's P once that goroutine blocks
 // (in Read, waiting for the answer), and by then whatever it queued
 // meanwhile (an open, its data and its FIN; many small writes) goes out

@@ -82,21 +82,25 @@ func (d *loopDriver) flushLocked() bool {
 	}
 }
 
-// writeRest writes the held batch and, once it has all gone, releases it
-// with Written. It reports whether it all went; if not, the rest is held
-// and the socket watched, or the write failed (d.failed).
+// writeRest writes the held batch, maxIov buffers per writev, and once it
+// has all gone releases it with Written. It reports whether it all went;
+// if not, the socket is full and the rest is held, with the writeWaiter
+// watching the socket, or the write failed (d.failed).
 func (d *loopDriver) writeRest() bool {
 	bufs := *d.rest
-	n, full, err := d.writeSocket(bufs)
-	if n > 0 {
-		d.tookAt = time.Now()
-	}
-	if bufs = skip(bufs, n); len(bufs) > 0 && err == nil {
-		*d.rest = bufs
-		if full {
-			d.watchStall()
+	var err error
+	for len(bufs) > 0 && err == nil {
+		var n int
+		var full bool
+		n, full, err = d.writeSocket(bufs)
+		if n > 0 {
+			d.tookAt = time.Now()
 		}
-		return false
+		if bufs = skip(bufs, n); full && err == nil {
+			*d.rest = bufs
+			d.watchStall()
+			return false
+		}
 	}
 	d.handler.putVec(d.rest)
 	d.rest = nil

@@ -43,7 +43,7 @@ type loopDriver struct {
 	more     atomic.Bool   // outMu was found held: its holder goes again
 	loopDue  atomic.Bool   // the loop was asked to write and has not started
 	heard    atomic.Bool   // input arrived since the last Wake
-	opens    atomic.Uint64 // streams opened and accepted, at the last answer check
+	opens    atomic.Uint64 // streams opened and accepted, as noneOpened last saw
 	inHand   bool          // handed to the writer and not yet taken
 
 	outMu      sync.Mutex
@@ -93,21 +93,23 @@ func (d *loopDriver) Wake() {
 	case d.feeding.Load():
 	case !d.ready.Load():
 		d.toLoop() // still in OnOpen: the loop flushes once it is set up
-	case d.heard.Swap(false) && d.answering():
+	case d.eng.Session().NumStreams() > 1:
+		if d.loopDue.CompareAndSwap(false, true) {
+			d.toLoop()
+		}
+	case d.heard.Swap(false) && d.noneOpened():
 		d.writeOut()
-	case d.eng.Session().NumStreams() <= 1:
+	default:
 		d.writer.hand(d)
-	case d.loopDue.CompareAndSwap(false, true):
-		d.toLoop()
 	}
 }
 
-// answering reports whether the session has at most one stream and has
-// opened or accepted none since it was last asked.
-func (d *loopDriver) answering() bool {
+// noneOpened reports whether the session has opened or accepted no stream
+// since it was last asked.
+func (d *loopDriver) noneOpened() bool {
 	st := d.eng.Session().Stats()
 	n := st.StreamsOpened + st.StreamsAccepted
-	return d.opens.Swap(n) == n && st.Streams <= 1
+	return d.opens.Swap(n) == n
 }
 
 // Close implements core.Driver. It returns at once; on the event loop, the

@@ -20,11 +20,14 @@ import (
 // and a tail left behind would wait for input that may never come.
 func TestWriteRestLongBatch(t *testing.T) {
 	const streams = maxIov + 100
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatalf("socketpair: %v", err)
 	}
 	defer unix.Close(fds[0])
+	if err := unix.SetNonblock(fds[0], true); err != nil { // as gnet's sockets
+		t.Fatal(err)
+	}
 	f := os.NewFile(uintptr(fds[1]), "peer")
 	peer, err := net.FileConn(f) // a duplicate: f is closed right away
 	f.Close()

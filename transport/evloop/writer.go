@@ -12,7 +12,7 @@ import "sync"
 // in one writev. A Listener or Client has one writer per event loop, and
 // each connection uses the same one throughout.
 //
-// Ownership: wake and quit are fixed; mu guards handed, spare and the
+// Ownership: wake, quit and done are fixed; mu guards handed, spare and the
 // inHand field of every driver that uses this writer.
 type writer struct {
 	wake chan struct{} // 1-buffered: handed has drivers

@@ -10,7 +10,7 @@ import (
 
 // Client dials connections and runs each, as the client side of a session,
 // on its own gnet event loops: all its sessions share Config.EventLoops
-// goroutines. The loops start with NewClient and stop with Close; there is
+// goroutines and one background writer. The loops start with NewClient and stop with Close; there is
 // no process-wide client. It is safe for concurrent use.
 type Client struct {
 	lp     *loops

@@ -19,25 +19,15 @@ type Config struct {
 	Session *core.Config
 	// EventLoops is the number of gnet event loops, each one goroutine
 	// serving many connections; 0 means one per CPU (default 0, gnet's
-	// multicore mode). A Listener runs one more goroutine that accepts
-	// connections.
+	// multicore mode). A Listener or Client also runs as many writer
+	// goroutines and one that waits for room in full sockets, and a
+	// Listener one that accepts connections.
 	EventLoops int
 	// ReadBufferCap is the size of each event loop's read buffer, shared by
 	// all connections of the loop; 0 means one full frame with its header
 	// (default 0: 12 + Session.MaxFrameSize, which gnet rounds up to a
 	// power of two, 128 KiB with core's defaults).
 	ReadBufferCap int
-	// MaxOutboundBuffer is how many bytes a connection may queue in gnet,
-	// beyond what the socket took, before the driver stops taking frames
-	// from the session (default 256 KiB, at least 1). The session then
-	// holds them, control frames first, and Write waits at
-	// Session.MaxSendBuffer; the driver looks again on a short timer and
-	// whenever bytes arrive. Keep it small: what gnet has queued goes out
-	// in order, so a ping reply or a window update waits behind all of it.
-	// If the queue does not shrink at all for Session.WriteTimeout, the
-	// peer is taken to have stopped reading and the session ends with an
-	// error saying so.
-	MaxOutboundBuffer int
 	// AcceptBacklog bounds the sessions a Listener has accepted and Accept
 	// has not yet returned (default 4096, at least 1); a connection
 	// arriving while it is full is closed at once. Unused by a Client.
@@ -51,8 +41,7 @@ type Config struct {
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() *Config {
 	return &Config{
-		MaxOutboundBuffer: 256 << 10,
-		AcceptBacklog:     4096,
+		AcceptBacklog: 4096,
 	}
 }
 
@@ -72,8 +61,6 @@ func (c *Config) Validate() error {
 		return bad("EventLoops %d < 0", c.EventLoops)
 	case c.ReadBufferCap < 0:
 		return bad("ReadBufferCap %d < 0", c.ReadBufferCap)
-	case c.MaxOutboundBuffer < 1:
-		return bad("MaxOutboundBuffer %d < 1", c.MaxOutboundBuffer)
 	case c.AcceptBacklog < 1:
 		return bad("AcceptBacklog %d < 1", c.AcceptBacklog)
 	}
@@ -86,7 +73,6 @@ type settings struct {
 	sess          core.Config
 	loops         int
 	readBufCap    int
-	maxOutbound   int
 	acceptBacklog int
 	log           *slog.Logger
 }
@@ -108,7 +94,6 @@ func resolve(cfg *Config) (*settings, error) {
 		sess:          *sc,
 		loops:         cfg.EventLoops,
 		readBufCap:    cfg.ReadBufferCap,
-		maxOutbound:   cfg.MaxOutboundBuffer,
 		acceptBacklog: cfg.AcceptBacklog,
 		log:           cfg.Logger,
 	}

@@ -21,7 +21,6 @@ func TestResolveDefaults(t *testing.T) {
 			sess:          *core.DefaultConfig(),
 			loops:         runtime.NumCPU(),
 			readBufCap:    frame.HeaderSize + frame.DefaultMaxFrameSize,
-			maxOutbound:   256 << 10,
 			acceptBacklog: 4096,
 			log:           s.log,
 		}
@@ -37,12 +36,12 @@ func TestResolveKeepsSettings(t *testing.T) {
 	sc := core.DefaultConfig()
 	sc.MaxFrameSize, sc.MaxSendBuffer = 16<<10, 1<<20
 	cfg := DefaultConfig()
-	cfg.Session, cfg.EventLoops, cfg.MaxOutboundBuffer, cfg.AcceptBacklog = sc, 3, 1, 1
+	cfg.Session, cfg.EventLoops, cfg.AcceptBacklog = sc, 3, 1
 	s, err := resolve(cfg)
 	if err != nil {
 		t.Fatalf("resolve = %v", err)
 	}
-	if s.sess != *sc || s.loops != 3 || s.maxOutbound != 1 || s.acceptBacklog != 1 {
+	if s.sess != *sc || s.loops != 3 || s.acceptBacklog != 1 {
 		t.Errorf("resolve = %+v; want the settings given", *s)
 	}
 	if want := frame.HeaderSize + 16<<10; s.readBufCap != want {

@@ -21,7 +21,9 @@
 //
 // A Listener accepts on one goroutine of its own and hands each connection
 // to its event loops; a Client's Dial connects on the calling goroutine and
-// does the same. Sessions are ordinary *core.Session values: streams,
+// does the same. Each also runs one writer goroutine per event loop and one
+// that waits for room in full sockets, all shared by its connections (see
+// below). Sessions are ordinary *core.Session values: streams,
 // deadlines, keepalive, GoAway and Shutdown behave as with core.Client and
 // core.Server, and either side interoperates with a peer using the
 // goroutine driver or any other net-mux v1 implementation. Listener.Close
@@ -35,11 +37,9 @@
 // DefaultConfig(). Config.Session configures every session (nil means
 // core.DefaultConfig()). Config.EventLoops sets the number of event loops
 // (default one per CPU), Config.ReadBufferCap each loop's read buffer
-// (default one full frame), Config.MaxOutboundBuffer how many bytes one
-// connection may queue in gnet before the driver holds frames back
-// (default 256 KiB), Config.AcceptBacklog the sessions a Listener holds
-// for Accept (default 4096) and Config.Logger where gnet's own diagnostics
-// go.
+// (default one full frame), Config.AcceptBacklog the sessions a Listener
+// holds for Accept (default 4096) and Config.Logger where gnet's own
+// diagnostics go.
 //
 // # How a connection is driven
 //
@@ -47,31 +47,51 @@
 // session engine (which copies payload into the streams' buffers and never
 // blocks: flow control bounds what a peer may send), and discarded from
 // gnet at once; an incomplete frame header is kept aside (at most 11
-// bytes). Outbound: the engine's Wake schedules OnTraffic on the
-// connection's loop (gnet's Conn.Wake); there every pending batch of frames
-// goes out with one vectored write (Conn.Writev), whatever the socket does
-// not take at once being copied into gnet's outbound queue.
+// bytes).
 //
-// gnet cannot stop reading a connection and never bounds its outbound
-// queue, so the driver does: past MaxOutboundBuffer queued bytes it stops
-// taking frames from the session, which keeps control frames ahead of data
-// and makes Write wait at the session's MaxSendBuffer, and looks again on a
-// short timer or when bytes arrive. Each look has gnet write whatever the
-// socket takes (gnet by itself waits until the socket has freed a large
-// part of its buffer, which a slow reader may take many seconds to do), so
-// whatever the peer takes shows as the queue shrinking. A queue that does
-// not shrink at all for the session's WriteTimeout means the peer stopped
-// reading; the session then ends with an error saying so. A slow reader
-// keeps its session as long as the socket takes some bytes in every
-// WriteTimeout, which over TCP means its window reopening, about every
-// half receive buffer it reads.
+// Outbound, the session's queued frames go straight to the socket, one
+// vectored write per batch, from whichever goroutine has the work; gnet's
+// outbound and task queues, which copy every byte and allocate on every
+// write and every hand-off, are not on the data path:
 //
-// Closing waits for gnet's queue to drain (gnet's own Close would drop
-// it), half-closes the socket so that the peer reads everything up to the
-// GoAway, and closes once the peer has closed its side, all within
-// WriteTimeout. Once the session has ended, whether closed or failed on a
-// peer's protocol error, what still arrives is read and dropped, up to
-// 1 MiB: a peer that keeps sending past that is cut off at once.
+//   - On a session with at most one stream, a write that answers input (a
+//     reply, or the next request after a reply) is written at once by the
+//     goroutine that queued it: Stream.Write calls the engine's Wake,
+//     which takes the queued frames and writes them.
+//   - Its other writes (an open, writes back to back) are handed to a
+//     writer goroutine through a channel: no system call, and the runtime
+//     usually runs the writer once the caller blocks, so an open, its data
+//     and its FIN, or many small writes, leave in one write.
+//   - A session with more streams is written by its event loop, woken
+//     through gnet's task queue once per batch (two allocations): the loop
+//     takes a while to wake, and meanwhile the other streams' writes join
+//     the batch. What feeding the session queued (window updates, ping
+//     replies) the loop writes right after feeding.
+//
+// When the socket does not take a whole batch, the driver keeps the rest
+// (no copy: the session's buffers are held until written) and the goroutine
+// waiting in epoll (kqueue on BSD) for the socket to have room writes the
+// rest and what was queued meanwhile. Output is thus bounded by the
+// session's MaxSendBuffer, where Write waits. An established session with
+// one stream allocates nothing per round trip or per MiB moved; a busier
+// one allocates only when it wakes its loop (about 0.3 times per round
+// trip with 64 streams).
+//
+// A socket that takes nothing at all for the session's WriteTimeout while
+// bytes wait means the peer stopped reading; the session then ends with an
+// error saying so. Before deciding, the driver tries a write itself: the
+// kernel reports room only once a large part of the socket's buffer is
+// free, which a slow but steady reader may take many seconds to free. A
+// slow reader thus keeps its session as long as the socket takes some
+// bytes in every WriteTimeout, which over TCP means its window reopening,
+// about every half receive buffer it reads.
+//
+// Closing waits for the last bytes to be written, half-closes the socket
+// so that the peer reads everything up to the GoAway, and closes once the
+// peer has closed its side, all within WriteTimeout. Once the session has
+// ended, whether closed or failed on a peer's protocol error, what still
+// arrives is read and dropped, up to 1 MiB: a peer that keeps sending past
+// that is cut off at once.
 //
 // Keepalive and deadlines run on timers, as with the goroutine driver.
 //

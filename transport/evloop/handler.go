@@ -14,12 +14,15 @@ import (
 // to the connection's driver, and keeps the set of live connections so that
 // closing the Listener or Client closes every session.
 //
-// Ownership: set, role and accepts are fixed at construction; mu guards
-// conns, closing and the closing of gone; vecs is a pool.
+// Ownership: set, role, writers, waiter and accepts are fixed at
+// construction; mu guards conns, closing and the closing of gone; vecs is
+// a pool.
 type loopHandler struct {
 	gnet.BuiltinEventEngine
 	set     *settings
 	role    core.Role
+	writers []*writer // one per event loop, shared by its connections
+	waiter  *writeWaiter
 	accepts chan *core.Session // server: sessions for Accept
 
 	mu      sync.Mutex
@@ -30,18 +33,32 @@ type loopHandler struct {
 	vecs sync.Pool // *[][]byte scratch for Output batches
 }
 
-func newLoopHandler(set *settings, role core.Role) *loopHandler {
+func newLoopHandler(set *settings, role core.Role, w *writeWaiter) *loopHandler {
 	h := &loopHandler{
-		set:   set,
-		role:  role,
-		conns: make(map[*loopDriver]struct{}),
-		gone:  make(chan struct{}),
-		vecs:  sync.Pool{New: func() any { return new([][]byte) }},
+		set:     set,
+		role:    role,
+		waiter:  w,
+		writers: make([]*writer, set.loops),
+		conns:   make(map[*loopDriver]struct{}),
+		gone:    make(chan struct{}),
+		vecs:    sync.Pool{New: func() any { return new([][]byte) }},
+	}
+	for i := range h.writers {
+		h.writers[i] = startWriter()
 	}
 	if role == core.RoleServer {
 		h.accepts = make(chan *core.Session, set.acceptBacklog)
 	}
 	return h
+}
+
+// stopWriting stops the writers and the writeWaiter; every connection must
+// be closed.
+func (h *loopHandler) stopWriting() {
+	for _, w := range h.writers {
+		w.stop()
+	}
+	h.waiter.close()
 }
 
 // OnOpen implements gnet.EventHandler: the connection becomes a session, or
@@ -73,6 +90,9 @@ func (h *loopHandler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	c.SetContext(d)
+	d.writer = h.writers[d.fd%len(h.writers)]
+	h.waiter.add(d)
+	d.ready.Store(true)
 	return nil, gnet.None
 }
 

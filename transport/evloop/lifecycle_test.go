@@ -188,7 +188,6 @@ func TestInvalidConfig(t *testing.T) {
 	for name, mutate := range map[string]func(*evloop.Config){
 		"negative EventLoops":    func(c *evloop.Config) { c.EventLoops = -1 },
 		"negative ReadBufferCap": func(c *evloop.Config) { c.ReadBufferCap = -1 },
-		"zero MaxOutboundBuffer": func(c *evloop.Config) { c.MaxOutboundBuffer = 0 },
 		"zero AcceptBacklog":     func(c *evloop.Config) { c.AcceptBacklog = 0 },
 		"invalid Session":        func(c *evloop.Config) { c.Session = badSession },
 		"empty Config":           func(c *evloop.Config) { *c = evloop.Config{} },

@@ -14,8 +14,8 @@ import (
 // session, on gnet event loops. It is safe for concurrent use.
 //
 // One goroutine accepts (as gnet's own acceptor would) and hands each
-// connection to an event loop; Config.EventLoops goroutines serve all the
-// sessions.
+// connection to an event loop; Config.EventLoops goroutines and one
+// background writer serve all the sessions.
 type Listener struct {
 	nl      net.Listener
 	lp      *loops

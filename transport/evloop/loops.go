@@ -43,12 +43,17 @@ type loops struct {
 
 // startLoops starts the event loops of a Listener (role server) or Client.
 func startLoops(set *settings, role core.Role) (*loops, error) {
-	h := newLoopHandler(set, role)
-	cli, err := gnet.NewClient(h, set.gnetOptions()...)
+	w, err := startWriteWaiter()
 	if err != nil {
 		return nil, err
 	}
-	if err := cli.Start(); err != nil {
+	h := newLoopHandler(set, role, w)
+	cli, err := gnet.NewClient(h, set.gnetOptions()...)
+	if err == nil {
+		err = cli.Start()
+	}
+	if err != nil {
+		h.stopWriting()
 		return nil, err
 	}
 	return &loops{handler: h, cli: cli}, nil
@@ -94,6 +99,7 @@ func (l *loops) close() error {
 		l.enrolling.Wait()
 		l.handler.shutdown()
 		l.stopErr = l.cli.Stop()
+		l.handler.stopWriting()
 	})
 	return l.stopErr
 }

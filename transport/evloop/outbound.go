@@ -8,135 +8,66 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Outbound: every wake-up writes whole Output batches with one vectored
-// write each (gnet's Writev, on the event loop, which writes what the
-// socket takes and copies the rest into gnet's outbound queue), so Written
-// can be called as soon as Writev returns.
-//
-// gnet's outbound queue is unbounded and gnet says nothing when it drains,
-// so the driver bounds it itself: past Config.MaxOutboundBuffer it stops
-// taking frames from the session (Write then waits at the session's
-// MaxSendBuffer, and control frames keep their place ahead of data) and
-// polls the queue with a timer, and whenever bytes arrive, until it
-// shrinks; each poll has gnet write what the socket takes (see push). If
-// it does not shrink at all for the session's WriteTimeout, the peer has
-// stopped reading and the session ends. A closing connection polls the
-// same way until the queue is empty, then half-closes and waits for the
-// peer to close (see drain), all within WriteTimeout.
+// The event loop's part of the outbound side: it writes what feeding the
+// session queued (window updates, ping replies) and what was queued before
+// the session was set up, and it closes: on Close once everything is
+// written (see closeGracefully), or at once when a write failed or the
+// peer stopped reading. The writing itself is in direct.go.
 
 const (
-	// maxIov keeps each Writev below the kernel's IOV_MAX (1024).
+	// maxIov keeps each writev below the kernel's IOV_MAX (1024).
 	maxIov = 512
-	// minPollGap and maxPollGap bound how often a connection waiting on
-	// gnet's queue looks at it again: soon while it drains, backing off
-	// while it does not.
+	// minPollGap and maxPollGap bound how often a closing connection whose
+	// last bytes wait for room looks again: soon while it drains, backing
+	// off while it does not.
 	minPollGap = time.Millisecond
 	maxPollGap = 16 * time.Millisecond
 )
 
-var errPeerNotReading = errors.New("evloop: peer stopped reading: outbound queue full and not draining for WriteTimeout")
+var errPeerNotReading = errors.New("evloop: peer stopped reading: the socket took nothing for WriteTimeout")
 
 // pump writes what the session has queued; once the session has asked for
-// its transport to close, it drains gnet's queue and closes. It runs on the
-// event loop.
+// its transport to close, it waits for the last bytes to go and closes. It
+// runs on the event loop, and goes again if another goroutine was writing
+// and left the work to it (see writeOut).
 func (d *loopDriver) pump(c gnet.Conn) gnet.Action {
-	closing := d.closeReq.Load()
-	if !d.abort {
-		paused, ok := d.flush(c, closing)
-		if !ok {
-			return gnet.None // the write failed and gnet has closed c
-		}
-		if paused {
-			if !d.push(c) {
+	d.loopDue.Store(false) // a Wake from now on asks again
+	for {
+		if d.closeReq.Load() {
+			d.outMu.Lock() // closing is the loop's work
+		} else if !d.outMu.TryLock() {
+			// A goroutine is writing: it goes again, and leaves to the
+			// loop only what it cannot do. The loop never waits for it.
+			d.more.Store(true)
+			if !d.outMu.TryLock() {
 				return gnet.None
 			}
-			if d.stalled(c) {
-				d.abort, d.endErr = true, errPeerNotReading // reported by OnClose
-				return gnet.Close
-			}
-			d.schedulePoll(d.pollGap)
-			return gnet.None
 		}
-		d.stallAt = time.Time{}
+		d.more.Store(false)
+		act := d.pumpLocked(c)
+		d.outMu.Unlock()
+		if act != gnet.None || !d.more.Load() {
+			return act
+		}
 	}
-	if closing {
+}
+
+// pumpLocked is one pass of pump; outMu is held.
+func (d *loopDriver) pumpLocked(c gnet.Conn) gnet.Action {
+	if !d.abort {
+		d.flushLocked()
+		if err := d.failed; err != nil {
+			d.abort, d.endErr = true, err // reported by OnClose
+		}
+	}
+	if d.abort || d.closeReq.Load() {
 		return d.closeGracefully(c)
 	}
 	return gnet.None
 }
 
-// flush hands gnet Output batches until the session has nothing more or,
-// unless force is set, gnet's queue is at its bound (paused). ok is false
-// if a write failed: gnet has then closed the connection.
-func (d *loopDriver) flush(c gnet.Conn, force bool) (paused, ok bool) {
-	vec := d.handler.getVec()
-	defer d.handler.putVec(vec)
-	for {
-		if !force && c.OutboundBuffered() >= d.handler.set.maxOutbound {
-			return true, true
-		}
-		*vec = d.eng.Output((*vec)[:0])
-		if len(*vec) == 0 {
-			return false, true
-		}
-		err := d.writev(c, *vec)
-		clear(*vec)
-		d.eng.Written(err)
-		if err != nil {
-			return false, false
-		}
-	}
-}
-
-// writev writes one batch in order, in slices of at most maxIov buffers.
-func (d *loopDriver) writev(c gnet.Conn, bufs [][]byte) error {
-	for len(bufs) > 0 {
-		n := min(len(bufs), maxIov)
-		m, err := c.Writev(bufs[:n])
-		if err != nil {
-			return err
-		}
-		d.pushed += m
-		bufs = bufs[n:]
-	}
-	return nil
-}
-
-// push has gnet write from its outbound queue whatever the socket takes
-// now. gnet does so by itself only when the socket reports room, which the
-// kernel does once a third or so of the socket's buffer (up to MiBs) is
-// free: a peer reading a steady but slow trickle takes many WriteTimeouts
-// to free that much, so without push its progress would not show in
-// gnet's queue. push reports false if the write failed: gnet has then
-// closed c.
-func (d *loopDriver) push(c gnet.Conn) bool {
-	_ = c.Flush() // nil even when gnet closed c: ask the connection instead
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return !d.closed
-}
-
-// stalled reports whether gnet's queue, full, has not shrunk for the
-// session's WriteTimeout; call it after push, so that every byte the peer
-// has taken shows as the queue shrinking. It also sets the next poll's
-// delay.
-func (d *loopDriver) stalled(c gnet.Conn) bool {
-	now := time.Now()
-	out := c.OutboundBuffered()
-	moved := out < d.lastOut+d.pushed // the socket took some bytes
-	d.lastOut, d.pushed = out, 0
-	switch {
-	case d.stallAt.IsZero() || moved:
-		d.stallAt = now
-		d.pollGap = minPollGap
-	default:
-		d.pollGap = min(2*d.pollGap, maxPollGap)
-	}
-	return now.Sub(d.stallAt) >= d.handler.set.sess.WriteTimeout
-}
-
-// closeGracefully finishes a closing connection: once gnet's queue is empty it
-// half-closes the socket, so that the peer reads everything up to our
+// closeGracefully finishes a closing connection (outMu is held): once the
+// last bytes are written it half-closes the socket, so that the peer reads everything up to our
 // GoAway and then end-of-stream, and waits for the peer to close its side
 // (what still arrives is discarded), then closes. Closing at once instead
 // would make the kernel reset the connection if more bytes arrive, and a
@@ -155,11 +86,8 @@ func (d *loopDriver) closeGracefully(c gnet.Conn) gnet.Action {
 	if left <= 0 {
 		return gnet.Close
 	}
-	if !d.push(c) {
-		return gnet.None
-	}
 	switch {
-	case c.OutboundBuffered() > 0:
+	case d.rest != nil:
 		d.schedulePoll(min(d.pollGap, left))
 		d.pollGap = min(2*d.pollGap, maxPollGap)
 		return gnet.None

@@ -39,6 +39,11 @@ func TestDemo(t *testing.T) {
 			if got := strings.Count(out.String(), "\n"); got != 10 {
 				t.Errorf("printed %d progress lines, want one per 10%%:\n%s", got, out.String())
 			}
+			// A closed session over KCP lingers for a moment: goleak
+			// must look after that.
+			if err := transports.AwaitKCPClosed(time.Minute); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }

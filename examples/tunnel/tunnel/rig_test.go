@@ -4,11 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	kcp "github.com/xtaci/kcp-go/v5"
 
 	"github.com/netmux/netmux/core"
 	"github.com/netmux/netmux/examples/internal/transports"
@@ -96,7 +93,11 @@ func startRig(t *testing.T, transport, local string) *rig {
 	t.Cleanup(func() {
 		r.stopServer(t)
 		r.stopClient(t)
-		awaitKCPClosed(t)
+		// A closed session over KCP lingers for a moment: goleak must
+		// look after that.
+		if err := transports.AwaitKCPClosed(testTimeout); err != nil {
+			t.Fatal(err)
+		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
@@ -133,21 +134,6 @@ func wait(t *testing.T, what string, done chan error) {
 		}
 	case <-time.After(testTimeout):
 		t.Fatalf("%s did not return within %v", what, testTimeout)
-	}
-}
-
-// awaitKCPClosed waits until no KCP connection is open. A closed session
-// over KCP lingers until the peer has acknowledged its last frames (up to
-// kcpmux's Linger), so its goroutines outlive Serve and Run for a moment,
-// seconds on a busy machine; goleak must look after that.
-func awaitKCPClosed(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for atomic.LoadUint64(&kcp.DefaultSnmp.CurrEstab) != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("KCP connections still open %v after the tunnel stopped", testTimeout)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

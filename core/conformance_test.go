@@ -19,25 +19,7 @@ func TestConformancePipe(t *testing.T) {
 // TestConformanceTCP runs the shared suite over loopback TCP.
 func TestConformanceTCP(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) (*core.Session, *core.Session) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		accepted := make(chan net.Conn, 1)
-		go func() {
-			c, _ := ln.Accept()
-			accepted <- c
-		}()
-		c1, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c2 := <-accepted
-		if c2 == nil {
-			c1.Close()
-			t.Fatal("accept failed")
-		}
+		c1, c2 := core.LoopbackTCP(t)
 		return startPair(t, c1, c2, nil)
 	})
 }

@@ -18,9 +18,9 @@ import (
 // roleTimeout bounds every wait of these tests.
 const roleTimeout = 5 * time.Second
 
-// tcpPair returns a client and a server session over loopback TCP, closed
-// when t ends; tune, if not nil, adjusts both sockets first.
-func tcpPair(t *testing.T, tune func(c, s *net.TCPConn)) (client, server *Session) {
+// loopbackTCP returns the two ends of a new loopback TCP connection; the
+// caller closes them (or the sessions over them do).
+func loopbackTCP(t *testing.T) (c, s net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -32,20 +32,28 @@ func tcpPair(t *testing.T, tune func(c, s *net.TCPConn)) (client, server *Sessio
 		c, _ := ln.Accept() // nil after a failed Dial: ln is closed
 		accepted <- c
 	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err = net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := <-accepted
-	if s == nil {
+	if s = <-accepted; s == nil {
 		c.Close()
 		t.Fatal("accept failed")
 	}
+	return c, s
+}
+
+// tcpPair returns a client and a server session over loopback TCP, closed
+// when t ends; tune, if not nil, adjusts both sockets first.
+func tcpPair(t *testing.T, tune func(c, s *net.TCPConn)) (client, server *Session) {
+	t.Helper()
+	c, s := loopbackTCP(t)
 	if tune != nil {
 		tune(c.(*net.TCPConn), s.(*net.TCPConn))
 	}
 	cfg := DefaultConfig()
 	cfg.KeepAliveInterval = 0
+	var err error
 	if client, err = Client(c, cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -18,9 +18,8 @@ import (
 //		if done() { break }
 //		if k == nil { k = w.arm(); continue } // re-check after arming
 //		block(k, sessionDone) // or Session.awaitInbound
-
-// }
-// w.disarm(k)
+//	}
+//	w.disarm(k)
 type waiter struct {
 	armed atomic.Pointer[wakeup]
 	dl    atomic.Pointer[deadline] // created by the first SetDeadline

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"io"
+	"math"
 	"net"
 	"os"
 	"sync"
@@ -658,7 +659,7 @@ func (d *goroutineDriver) writeHeld() {
 			d.releaseWrite()
 			return
 		}
-		b, ok := d.flatten(d.bufs)
+		b, ok := d.flatten(d.bufs, inlineMax)
 		if !ok {
 			d.handOn()
 			return
@@ -684,14 +685,14 @@ func (d *goroutineDriver) handOn() {
 }
 
 // flatten returns the batch as one slice, copied into d.flat if it has
-// several; false if it is over inlineMax.
-func (d *goroutineDriver) flatten(bufs [][]byte) ([]byte, bool) {
+// several; false if it is longer than limit.
+func (d *goroutineDriver) flatten(bufs [][]byte, limit int) ([]byte, bool) {
 	if len(bufs) == 1 {
-		return bufs[0], len(bufs[0]) <= inlineMax
+		return bufs[0], len(bufs[0]) <= limit
 	}
 	d.flat = d.flat[:0]
 	for _, b := range bufs {
-		if len(d.flat)+len(b) > inlineMax {
+		if len(d.flat)+len(b) > limit {
 			return nil, false
 		}
 		d.flat = append(d.flat, b...)
@@ -719,15 +720,8 @@ func (d *goroutineDriver) write(bufs [][]byte) error {
 		_, err := d.vecW(bufs)
 		return err
 	}
-	if len(bufs) == 1 {
-		_, err := d.conn.Write(bufs[0])
-		return err
-	}
-	d.flat = d.flat[:0]
-	for _, b := range bufs {
-		d.flat = append(d.flat, b...)
-	}
-	_, err := d.conn.Write(d.flat)
+	b, _ := d.flatten(bufs, math.MaxInt)
+	_, err := d.conn.Write(b)
 	if cap(d.flat) > 1<<20 {
 		d.flat = nil // do not pin a rare huge batch
 	}

@@ -60,6 +60,24 @@ func sessionEnd(t *testing.T, sess *core.Session) error {
 	}
 }
 
+// netmuxStream starts a netmux client session with cfg on c, closed when t
+// ends, and opens a stream on it.
+func netmuxStream(t *testing.T, c net.Conn, cfg *core.Config) (*core.Session, *core.Stream) {
+	t.Helper()
+	cli, err := core.Client(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	ctx, cancel := contextFor(testTimeout)
+	defer cancel()
+	st, err := cli.OpenStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cli, st
+}
+
 // contextFor returns a context that ends after d.
 func contextFor(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)

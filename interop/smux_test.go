@@ -83,17 +83,7 @@ func TestNetmuxClientToSmuxServer(t *testing.T) {
 				ncfg.KeepAliveInterval = 20 * time.Millisecond
 				ncfg.KeepAliveTimeout = 200 * time.Millisecond
 			}
-			cli, err := core.Client(cc, ncfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cli.Close()
-			ctx, cancel := contextFor(testTimeout)
-			defer cancel()
-			st, err := cli.OpenStream(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cli, st := netmuxStream(t, cc, ncfg)
 			if _, err := st.Write([]byte("GET / HTTP/1.0\r\n\r\n")); err != nil {
 				t.Fatal(err)
 			}

@@ -74,17 +74,7 @@ func TestNetmuxClientToYamuxServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	cli, err := core.Client(cc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	ctx, cancel := contextFor(testTimeout)
-	defer cancel()
-	st, err := cli.OpenStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cli, st := netmuxStream(t, cc, nil)
 	st.Write([]byte("hello")) // may fail once yamux has hung up
 	err = sessionEnd(t, cli)
 	if !errors.Is(err, net.ErrClosed) || !strings.Contains(err.Error(), "before the peer sent anything") {

@@ -121,6 +121,19 @@ func (d *Decoder) Next(b []byte) (p Piece, n int, err error) {
 	return Piece{Header: h, Payload: b[HeaderSize:end:end], Start: true, End: d.left == 0}, end, nil
 }
 
+// Left returns how many bytes of the current frame's payload are still to
+// come: the caller may read them elsewhere and pass over them with Skip.
+func (d *Decoder) Left() int { return d.left }
+
+// Skip passes over n bytes of the payload under way that the caller read
+// straight to their destination instead of giving them to Next; n must not
+// exceed Left. The piece returned has no Payload; End says whether the
+// frame is now complete.
+func (d *Decoder) Skip(n int) Piece {
+	d.left -= n
+	return Piece{Header: d.h, End: d.left == 0}
+}
+
 // Decode reads one whole frame from the start of b, which may hold any
 // number of bytes from a byte stream: part of a header, part of a payload,
 // several frames. It is Decoder.Next for callers that keep the bytes until a

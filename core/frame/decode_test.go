@@ -229,3 +229,34 @@ func TestDecodeVersion(t *testing.T) {
 		t.Fatalf("DecodeVersion(net-mux frame, 0) error %v; want ErrInvalidVersion", err)
 	}
 }
+
+// A caller that reads part of a payload straight to its destination skips
+// it; the decoder then goes on with the rest of the frame and the next one.
+func TestDecodeSkip(t *testing.T) {
+	payload := []byte("0123456789")
+	buf := append(wire(dataHeader(frame.FlagFIN, 3, uint32(len(payload))), payload), wire(dataHeader(0, 5, 2), []byte("ok"))...)
+	d := frame.NewDecoder(frame.DefaultMaxFrameSize)
+
+	p, n, err := d.Next(buf[:frame.HeaderSize+2])
+	if err != nil || n != frame.HeaderSize+2 || string(p.Payload) != "01" || p.End {
+		t.Fatalf("Next = %+v, %d, %v", p, n, err)
+	}
+	if d.Left() != 8 {
+		t.Fatalf("Left = %d, want 8", d.Left())
+	}
+	if p = d.Skip(5); p.End || p.Payload != nil || p.Header.StreamID != 3 || d.Left() != 3 {
+		t.Fatalf("Skip(5) = %+v, Left %d; want not the end, 3 left", p, d.Left())
+	}
+	rest := buf[frame.HeaderSize+7:]
+	p, n, err = d.Next(rest[:2])
+	if err != nil || n != 2 || string(p.Payload) != "78" || p.End {
+		t.Fatalf("Next after Skip = %+v, %d, %v", p, n, err)
+	}
+	if p = d.Skip(1); !p.End || !p.Header.Flags.Has(frame.FlagFIN) || d.Left() != 0 {
+		t.Fatalf("Skip(1) = %+v, Left %d; want the end of the FIN frame", p, d.Left())
+	}
+	p, n, err = d.Next(rest[3:])
+	if err != nil || !p.Start || p.Header.StreamID != 5 || string(p.Payload) != "ok" || !p.End {
+		t.Fatalf("next frame = %+v, %d, %v", p, n, err)
+	}
+}

@@ -27,5 +27,16 @@ func TestNoAllocs(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("write+read of %d bytes: %v allocs/op, want 0", n, allocs)
 		}
+		space := make([][]byte, 0, 8)
+		allocs = testing.AllocsPerRun(1000, func() {
+			fillReserved(q.Reserve(space[:0], n+chunkSize), data)
+			q.Commit(n)
+			if q.Read(buf) != n {
+				panic("short read")
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("reserve+commit+read of %d bytes: %v allocs/op, want 0", n, allocs)
+		}
 	}
 }

@@ -75,6 +75,71 @@ func (q *Ring) Write(p []byte) {
 	if len(p) == 0 {
 		return
 	}
+	w := q.lockTail()
+	for len(p) > 0 {
+		off := w - q.tail.start
+		if off == chunkSize {
+			n := newNode(w)
+			q.tail.next.Store(n)
+			q.tail = n
+			off = 0
+		}
+		k := copy(q.tail.buf[off:], p)
+		p = p[k:]
+		w += uint64(k)
+	}
+	q.state.Store(w << posShift) // publish; clears flagWriting and flagRetired
+}
+
+// Reserve makes room for up to n more bytes and appends that free space to
+// dst, in order: the rest of the tail chunk, then new chunks. The producer
+// fills a prefix of it (a vectored read, say), then must call Commit
+// before anything else; nothing is visible to the consumer until then.
+// Producer only.
+func (q *Ring) Reserve(dst [][]byte, n int) [][]byte {
+	w := q.lockTail()
+	last := q.tail
+	off := w - last.start
+	for n > 0 {
+		if off == chunkSize {
+			next := newNode(last.start + chunkSize)
+			last.next.Store(next) // beyond w: the consumer will not look yet
+			last, off = next, 0
+		}
+		k := min(uint64(n), chunkSize-off)
+		dst = append(dst, last.buf[off:off+k])
+		n -= int(k)
+		off += k
+	}
+	return dst
+}
+
+// Commit publishes the first n bytes of the space the last Reserve
+// returned and gives back the chunks left unused. Producer only.
+func (q *Ring) Commit(n int) {
+	w := q.state.Load()>>posShift + uint64(n)
+	for w-q.tail.start > chunkSize {
+		q.tail = q.tail.next.Load()
+	}
+	// Still flagWriting: the consumer cannot release the tail meanwhile.
+	for x := q.tail.next.Swap(nil); x != nil; {
+		next := x.next.Load()
+		freeNode(x)
+		x = next
+	}
+	if n == 0 && w == q.tail.start && q.fresh.CompareAndSwap(q.tail, nil) {
+		// Reserve made the first chunk of an empty ring and nothing came:
+		// an idle ring holds no memory.
+		freeNode(q.tail)
+		q.tail = nil
+	}
+	q.state.Store(w << posShift) // publish; clears flagWriting and flagRetired
+}
+
+// lockTail marks the producer as writing, so that the consumer cannot
+// release the tail chunk, makes sure there is one, and returns the write
+// position.
+func (q *Ring) lockTail() uint64 {
 	var cur uint64
 	for {
 		// Only the consumer's retire can change state under us, and it
@@ -89,19 +154,7 @@ func (q *Ring) Write(p []byte) {
 		q.tail = newNode(w)
 		q.fresh.Store(q.tail)
 	}
-	for len(p) > 0 {
-		off := w - q.tail.start
-		if off == chunkSize {
-			n := newNode(w)
-			q.tail.next.Store(n)
-			q.tail = n
-			off = 0
-		}
-		k := copy(q.tail.buf[off:], p)
-		p = p[k:]
-		w += uint64(k)
-	}
-	q.state.Store(w << posShift) // publish; clears flagWriting and flagRetired
+	return w
 }
 
 // Read copies buffered bytes into p and returns how many. It returns 0 if
@@ -167,6 +220,13 @@ func (q *Ring) release() {
 		q.head = nil
 	}
 }
+
+// Written returns the number of bytes ever written. Producer only.
+func (q *Ring) Written() uint64 { return q.state.Load() >> posShift }
+
+// Consumed returns the number of bytes ever read or discarded. Consumer
+// only: the ring is empty when the producer's Written equals it.
+func (q *Ring) Consumed() uint64 { return q.r }
 
 // Buffered returns the number of bytes ready to read. Consumer only.
 func (q *Ring) Buffered() int {

@@ -299,13 +299,23 @@ func TestModel(t *testing.T) {
 		}
 	}
 	for i := range steps {
-		switch op := rng.IntN(10); {
+		switch op := rng.IntN(12); {
 		case op < 5:
 			n := size()
 			off := rng.IntN(len(src) - n + 1)
 			q.Write(src[off : off+n])
 			model = append(model, src[off:off+n]...)
-		case op < 9:
+		case op < 7:
+			// A vectored read into reserved space that fills some of it.
+			n := size()
+			k := rng.IntN(n + 1)
+			off := rng.IntN(len(src) - n + 1)
+			if got := fillReserved(q.Reserve(nil, n), src[off:off+k]); got != n {
+				t.Fatalf("step %d: Reserve(%d) gave %d bytes of space", i, n, got)
+			}
+			q.Commit(k)
+			model = append(model, src[off:off+k]...)
+		case op < 11:
 			n := q.Read(buf[:size()])
 			want := min(n, len(model))
 			if !bytes.Equal(buf[:n], model[:want]) {
@@ -323,6 +333,17 @@ func TestModel(t *testing.T) {
 		}
 		checkIdle(t, &q, len(model))
 	}
+}
+
+// fillReserved copies p into the start of the space Reserve returned, as a
+// vectored read would, and returns the size of that space.
+func fillReserved(space [][]byte, p []byte) int {
+	total := 0
+	for _, b := range space {
+		p = p[copy(b, p):]
+		total += len(b)
+	}
+	return total
 }
 
 // TestRingsSharePool interleaves several rings so that chunks one ring

@@ -19,7 +19,24 @@ type inbound struct {
 	flags   frame.Flags // FIN/RST to apply once the payload is in
 
 	refusals refusalLog // bounds the refused-stream log lines
+
+	// Space handed out by payloadSpace, until payloadRead.
+	lent     *wakeup // the Read whose buffer was claimed, if any
+	lentN    int     // how much of that buffer
+	reserved bool    // ring space was reserved after it
+	direct   bool    // some of the payload under way was read that way
+	long     bool    // the last frame begun has at least directMin bytes of payload
 }
+
+// Bounds of reading a payload straight to where it goes (payloadSpace):
+// a frame with less than directMin bytes of payload still to come is read
+// through the driver's buffer, where an extra read would cost more than
+// the copy it saves (once started, a payload is read straight through to
+// its end); directMax bounds the ring space reserved for one read.
+const (
+	directMin = 8 << 10
+	directMax = 64 << 10
+)
 
 var (
 	errBadSYN     = errors.New("SYN on a stream id in use or of our own parity")
@@ -56,18 +73,104 @@ func (s *Session) input(p []byte) (int, error) {
 		// complete once Done is closed.
 		s.stats.bytesIn.Add(uint64(k))
 		if pc.Start {
-			s.in.st, s.in.deliver, s.in.flags = nil, false, 0
+			s.in.st, s.in.deliver, s.in.flags, s.in.direct = nil, false, 0, false
+			s.in.long = pc.Header.PayloadLen() >= directMin
 			if err := s.handle(pc.Header); err != nil {
 				return n, err
 			}
 		}
 		if s.in.deliver && len(pc.Payload) > 0 {
-			s.in.st.ring.Write(pc.Payload)
-			s.in.st.rw.notify()
+			s.deliver(s.in.st, pc.Payload)
 		}
 		if pc.End && s.in.st != nil {
 			s.applyFlags(s.in.st, s.in.flags)
 		}
+	}
+}
+
+// deliver hands payload to st's reader: straight into the buffer of a Read
+// waiting on an empty ring, the rest (or all) into the ring.
+func (s *Session) deliver(st *Stream, payload []byte) {
+	if k := st.rw.armed.Load(); k != nil {
+		if space, ok := k.claim(&st.ring); ok {
+			n := copy(space, payload)
+			k.release(n)
+			payload = payload[n:]
+		}
+	}
+	st.ring.Write(payload)
+	st.rw.notify()
+}
+
+// payloadSpace appends to dst where the transport's next bytes go when they
+// are the rest of a Data payload under way (at least directMin bytes), so
+// that a driver can read them there instead of into its buffer: the buffer
+// of a Read waiting on the stream's empty ring, then free space in the
+// ring. It appends nothing otherwise. Only the goroutine feeding Input may
+// call it, and it must call payloadRead before anything else, without
+// blocking in between (a Read may be waiting to take its buffer back).
+func (s *Session) payloadSpace(dst [][]byte) [][]byte {
+	if !s.payloadPending() || s.IsClosed() {
+		return dst
+	}
+	st, left := s.in.st, s.in.dec.Left()
+	if k := st.rw.armed.Load(); k != nil {
+		if space, ok := k.claim(&st.ring); ok {
+			space = space[:min(len(space), left)]
+			s.in.lent, s.in.lentN = k, len(space)
+			dst = append(dst, space)
+			left -= len(space)
+		}
+	}
+	if left > 0 {
+		dst = st.ring.Reserve(dst, min(left, directMax))
+		s.in.reserved = true
+	}
+	return dst
+}
+
+// payloadPending reports whether payloadSpace has space to offer.
+func (s *Session) payloadPending() bool {
+	left := s.in.dec.Left()
+	return s.in.deliver && (left >= directMin || left > 0 && s.in.direct)
+}
+
+// readLimit returns how many bytes past those it holds (a partial header
+// at most) a driver reading through its buffer should read at most, 0 for
+// no limit: while long frames come, a read ends
+// right after the next header, so that the next payload can be read
+// straight through (payloadSpace) instead of starting in the buffer; a
+// read that ran into the middle of it would otherwise leave too little to
+// be worth it, and keep doing so frame after frame.
+func (s *Session) readLimit() int {
+	if !s.in.long {
+		return 0
+	}
+	return s.in.dec.Left() + frame.HeaderSize
+}
+
+// payloadRead delivers n bytes read into the start of the space
+// payloadSpace returned, and gives back the rest of that space.
+func (s *Session) payloadRead(n int) {
+	st, rest := s.in.st, n
+	if k := s.in.lent; k != nil {
+		m := min(rest, s.in.lentN)
+		k.release(m)
+		rest -= m
+	}
+	if s.in.reserved {
+		st.ring.Commit(rest)
+	}
+	s.in.lent, s.in.reserved = nil, false
+	if n == 0 {
+		return
+	}
+	s.in.direct = true
+	s.stats.bytesIn.Add(uint64(n))
+	s.stats.bytesInDirect.Add(uint64(n))
+	st.rw.notify()
+	if s.in.dec.Skip(n).End {
+		s.applyFlags(st, s.in.flags)
 	}
 }
 

@@ -67,6 +67,7 @@ type goroutineDriver struct {
 	small []byte // the read buffer while traffic is light
 	large *bufpool.Large
 	have  int
+	dr    directReader
 }
 
 // readRole is the leader/follower state of a driver whose transport can
@@ -144,6 +145,7 @@ func runConn(conn io.ReadWriteCloser, role Role, cfg *Config) (*Session, error) 
 			return d.nb.WriteTo(w)
 		}
 		d.sock = true
+		d.initDirect(c.(syscall.Conn))
 	case buffersWriter:
 		d.vecW = func(v [][]byte) (int64, error) {
 			n, err := c.WriteBuffers(v)
@@ -298,7 +300,14 @@ func (d *goroutineDriver) readHeld() bool {
 // read side is over: the role then stays taken, and the reader goroutine
 // finishes the read side.
 func (d *goroutineDriver) step(k *wakeup) bool {
-	n, err := d.conn.Read(d.rbuf[d.have:])
+	direct, n, err := d.readDirect()
+	end := len(d.rbuf)
+	if !direct {
+		if lim := d.eng.s.readLimit(); lim > 0 && d.dr.raw != nil {
+			end = min(end, d.have+lim)
+		}
+		n, err = d.conn.Read(d.rbuf[d.have:end])
+	}
 	if k != nil {
 		k.leader.Store(nil)
 	}
@@ -317,6 +326,7 @@ func (d *goroutineDriver) step(k *wakeup) bool {
 		// Grow to a large buffer when reads fill the small one; shrink
 		// back when traffic calms, so idle sessions hold little.
 		switch {
+		case direct || end < len(d.rbuf): // a limited read says nothing about traffic
 		case d.large == nil && filled:
 			d.large = bufpool.GetLarge()
 			d.have = copy(d.large[:], d.rbuf[:d.have])
@@ -334,6 +344,24 @@ func (d *goroutineDriver) step(k *wakeup) bool {
 		return false
 	}
 	return true
+}
+
+// readDirect reads the rest of the Data payload under way, if at least
+// directMin bytes of it are to come, straight to where it goes (see
+// Session.payloadSpace), with room for the next header behind it; it
+// waits for input like a Read, and like one is interrupted by a read
+// deadline. It reports false when there is no such payload: the caller
+// reads into its buffer as usual. Otherwise n bytes landed in d.rbuf after
+// the payload, which is already delivered.
+func (d *goroutineDriver) readDirect() (ok bool, n int, err error) {
+	if d.dr.raw == nil || d.have != 0 || !d.eng.s.payloadPending() {
+		return false, 0, nil
+	}
+	d.dr.did, d.dr.n, d.dr.err = false, 0, nil
+	if err := d.dr.raw.Read(d.dr.fn); err != nil {
+		return true, 0, err
+	}
+	return d.dr.did, d.dr.n, d.dr.err
 }
 
 // finishRead ends the read side in the reader goroutine: after a protocol

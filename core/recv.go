@@ -63,8 +63,15 @@ func (st *Stream) read(p []byte) (n int, err error) {
 		}
 		if k == nil {
 			k = st.rw.arm() // then re-check before blocking
-		} else {
-			st.sess.awaitInbound(k, st.io.shown())
+			continue
+		}
+		// The ring is empty: the next payload may go straight into p.
+		k.offer(p, &st.ring)
+		st.sess.awaitInbound(k, st.io.shown())
+		if n = k.withdraw(); n > 0 {
+			// It arrived while we waited: ours, whatever happened since.
+			st.consumed(n, st.state.Load())
+			break
 		}
 	}
 	st.rw.disarm(k)

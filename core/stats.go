@@ -7,14 +7,19 @@ import (
 
 // Stats is a snapshot of a session's counters, cheap enough to poll.
 type Stats struct {
-	Streams         int           // streams open now
-	StreamsOpened   uint64        // streams this side opened
-	StreamsAccepted uint64        // peer-opened streams accepted into the table
-	StreamsRefused  uint64        // peer SYNs refused with RST (limits, backlog, GoAway)
-	BytesIn         uint64        // bytes consumed from the transport, headers included
-	BytesOut        uint64        // bytes written to the transport, headers included
-	SendQueued      int           // bytes written by streams, not yet handed to the transport
-	RTT             time.Duration // smoothed ping round-trip time, 0 if unknown
+	Streams         int    // streams open now
+	StreamsOpened   uint64 // streams this side opened
+	StreamsAccepted uint64 // peer-opened streams accepted into the table
+	StreamsRefused  uint64 // peer SYNs refused with RST (limits, backlog, GoAway)
+	BytesIn         uint64 // bytes consumed from the transport, headers included
+	BytesOut        uint64 // bytes written to the transport, headers included
+	// BytesInDirect counts the Data payload bytes (part of BytesIn) read
+	// from the transport straight into a stream's buffer or a waiting
+	// Read's, without passing through the session's read buffer (the
+	// goroutine driver does so on Linux TCP and unix sockets).
+	BytesInDirect uint64
+	SendQueued    int           // bytes written by streams, not yet handed to the transport
+	RTT           time.Duration // smoothed ping round-trip time, 0 if unknown
 
 	// KeepAliveTimeouts is 1 once the session has ended because the peer
 	// went silent (GoAway(Timeout) sent), else 0: summed over sessions, it
@@ -25,7 +30,7 @@ type Stats struct {
 // counters are the session's monotonic counters, updated with atomics at
 // most once per Input, Written or stream event.
 type counters struct {
-	opened, accepted, refused, bytesIn, bytesOut, keepAliveTimeouts atomic.Uint64
+	opened, accepted, refused, bytesIn, bytesInDirect, bytesOut, keepAliveTimeouts atomic.Uint64
 }
 
 // Stats returns a snapshot of the session's counters.
@@ -35,6 +40,7 @@ func (s *Session) Stats() Stats {
 		StreamsAccepted: s.stats.accepted.Load(),
 		StreamsRefused:  s.stats.refused.Load(),
 		BytesIn:         s.stats.bytesIn.Load(),
+		BytesInDirect:   s.stats.bytesInDirect.Load(),
 		BytesOut:        s.stats.bytesOut.Load(),
 		RTT:             s.RTT(),
 

@@ -1,9 +1,12 @@
 package core
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netmux/netmux/core/internal/ring"
 )
 
 // waiter is where one direction of a stream blocks: its reader or its
@@ -28,9 +31,85 @@ type waiter struct {
 // wakeup is a pooled 1-buffered channel. While its goroutine leads the
 // goroutine driver's reading (see goroutineDriver.lead), leader is that
 // driver, and a notify interrupts the transport Read it is blocked in.
+//
+// A Stream.Read blocked on it may also offer its buffer (see offer): the
+// dispatcher then copies payload straight into it instead of into the
+// stream's ring, saving one copy of every byte read that way.
 type wakeup struct {
 	c      chan struct{}
 	leader atomic.Pointer[goroutineDriver]
+
+	// The offered buffer. buf, ring and at are set before lend becomes
+	// lendOffered and stay put until the reader withdraws; got belongs
+	// to whoever moved lend to lendFilling.
+	lend atomic.Int32
+	buf  []byte
+	ring *ring.Ring // the stream's ring: payload for another goes elsewhere
+	at   uint64     // ring.Consumed() when offered: payload goes here only while the ring holds nothing unread
+	got  int        // bytes copied into buf
+}
+
+// States of wakeup.lend.
+const (
+	lendNone    = iota // no buffer offered
+	lendOffered        // buf waits for payload
+	lendFilling        // the dispatcher is copying into buf
+	lendFilled         // buf holds got bytes; more may be added
+)
+
+// offer lends p to the dispatcher while the caller, the reader of the
+// stream whose ring is q, blocks on k. Withdraw before using p or k again.
+func (k *wakeup) offer(p []byte, q *ring.Ring) {
+	k.buf, k.ring, k.at, k.got = p, q, q.Consumed(), 0
+	k.lend.Store(lendOffered)
+}
+
+// claim takes the buffer offered on k for the stream whose ring is q, if
+// there is one and q is still empty, and returns its free part (never
+// empty). The dispatcher then copies or reads into it and must call
+// release at once (it must not block in between: the reader may be
+// waiting to withdraw).
+func (k *wakeup) claim(q *ring.Ring) ([]byte, bool) {
+	state := k.lend.Load()
+	if state != lendOffered && state != lendFilled || !k.lend.CompareAndSwap(state, lendFilling) {
+		return nil, false
+	}
+	// k may have gone back to the pool and on to another stream since we
+	// loaded it: its fields say whose buffer it is.
+	if k.ring != q || k.at != q.Written() || k.got == len(k.buf) {
+		k.lend.Store(state)
+		return nil, false
+	}
+	return k.buf[k.got:], true
+}
+
+// release ends a claim: n bytes were put at the start of the space claim
+// returned.
+func (k *wakeup) release(n int) {
+	k.got += n
+	if k.got > 0 {
+		k.lend.Store(lendFilled)
+	} else {
+		k.lend.Store(lendOffered)
+	}
+}
+
+// withdraw takes the offered buffer back and returns how many bytes the
+// dispatcher copied into it. A copy under way is waited for: it is short.
+func (k *wakeup) withdraw() int {
+	for {
+		switch state := k.lend.Load(); state {
+		case lendNone:
+			return 0
+		case lendFilling:
+			runtime.Gosched()
+		default:
+			if k.lend.CompareAndSwap(state, lendNone) {
+				k.buf, k.ring = nil, nil
+				return k.got
+			}
+		}
+	}
 }
 
 var wakeups = sync.Pool{New: func() any { return &wakeup{c: make(chan struct{}, 1)} }}

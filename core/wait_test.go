@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netmux/netmux/core/internal/ring"
 )
 
 // A deadline moved into the future while its timer fires is never left
@@ -102,5 +104,51 @@ func TestEndedStreamStopsDeadlineTimers(t *testing.T) {
 				t.Fatalf("stream %d ended but its deadline timer is still armed", st.id)
 			}
 		}
+	}
+}
+
+// A Read's offered buffer takes payload only for its own stream, only while
+// that stream's ring holds nothing unread (else the payload would overtake
+// bytes before it), and withdraw returns what was put in it.
+func TestOfferedBufferTakesOnlyInOrderPayload(t *testing.T) {
+	var mine, other ring.Ring
+	p := make([]byte, 8)
+	k := wakeups.Get().(*wakeup)
+	defer wakeups.Put(k)
+
+	k.offer(p, &mine)
+	if _, ok := k.claim(&other); ok {
+		t.Fatal("another stream's dispatcher claimed the buffer")
+	}
+	mine.Write([]byte("old")) // arrived after the offer: it must be read first
+	if _, ok := k.claim(&mine); ok {
+		t.Fatal("claimed the buffer while the ring held unread bytes")
+	}
+	if n := k.withdraw(); n != 0 {
+		t.Fatalf("withdraw = %d, want 0", n)
+	}
+	if got := make([]byte, 8); string(got[:mine.Read(got)]) != "old" {
+		t.Fatal("ring lost its bytes")
+	}
+
+	k.offer(p, &mine) // the ring is empty now
+	space, ok := k.claim(&mine)
+	if !ok || len(space) != 8 {
+		t.Fatalf("claim = %d bytes, %v; want 8, true", len(space), ok)
+	}
+	k.release(copy(space, "hello"))
+	space, ok = k.claim(&mine) // a second piece of payload goes behind
+	if !ok || len(space) != 3 {
+		t.Fatalf("second claim = %d bytes, %v; want 3, true", len(space), ok)
+	}
+	k.release(copy(space, ", world"))
+	if _, ok := k.claim(&mine); ok {
+		t.Fatal("claimed a full buffer")
+	}
+	if n := k.withdraw(); n != 8 || string(p) != "hello, w" {
+		t.Fatalf("withdraw = %d, buffer %q; want 8, \"hello, w\"", n, p)
+	}
+	if _, ok := k.claim(&mine); ok {
+		t.Fatal("claimed a withdrawn buffer")
 	}
 }

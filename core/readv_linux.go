@@ -1,0 +1,78 @@
+package core
+
+import (
+	"io"
+	"os"
+	"syscall"
+	"unsafe"
+
+	"github.com/netmux/netmux/core/frame"
+)
+
+// directReader is the goroutine driver's state for reading payloads
+// straight to where they go with readv(2) (see goroutineDriver.readDirect).
+// Owned by the read role's holder.
+type directReader struct {
+	raw  syscall.RawConn       // the socket; nil: payloads go through the read buffer
+	fn   func(fd uintptr) bool // readvOnce, bound once
+	bufs [][]byte
+	vecs []syscall.Iovec
+	// readvOnce's results
+	did bool  // it read (or failed), rather than finding no payload to read
+	n   int   // bytes that landed in the read buffer after the payload
+	err error // the read's error
+}
+
+// initDirect enables direct payload reads on the socket c.
+func (d *goroutineDriver) initDirect(c syscall.Conn) {
+	if d.dr.raw = rawConn(c); d.dr.raw != nil {
+		d.dr.fn = d.readvOnce
+	}
+}
+
+// readvOnce is readDirect's callback: one non-blocking readv(2) of the
+// payload space Session.payloadSpace hands out, followed by room for the
+// next header. It asks to wait (false) when the socket has nothing.
+func (d *goroutineDriver) readvOnce(fd uintptr) bool {
+	r, s := &d.dr, d.eng.s
+	r.bufs = s.payloadSpace(r.bufs[:0])
+	if len(r.bufs) == 0 {
+		return true // no payload to read straight through (any more)
+	}
+	space := 0
+	for _, b := range r.bufs {
+		space += len(b)
+	}
+	r.bufs = append(r.bufs, d.rbuf[:frame.HeaderSize])
+	for _, b := range r.bufs {
+		v := syscall.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		r.vecs = append(r.vecs, v)
+	}
+	var n uintptr
+	var errno syscall.Errno
+	for {
+		n, _, errno = syscall.Syscall(syscall.SYS_READV, fd, uintptr(unsafe.Pointer(&r.vecs[0])), uintptr(len(r.vecs)))
+		if errno != syscall.EINTR {
+			break
+		}
+	}
+	clear(r.bufs) // keep no reference to a Read's buffer
+	clear(r.vecs)
+	r.vecs = r.vecs[:0]
+	if errno != 0 {
+		s.payloadRead(0)
+		if errno == syscall.EAGAIN {
+			return false // wait until the socket is readable, then look again
+		}
+		r.did, r.err = true, os.NewSyscallError("readv", errno)
+		return true
+	}
+	got := min(int(n), space)
+	s.payloadRead(got)
+	r.did, r.n = true, int(n)-got
+	if n == 0 {
+		r.err = io.EOF
+	}
+	return true
+}

@@ -1,0 +1,18 @@
+//go:build !linux
+
+package core
+
+import "syscall"
+
+// directReader is empty where the goroutine driver reads every payload
+// through its read buffer.
+type directReader struct {
+	raw syscall.RawConn // always nil
+	fn  func(fd uintptr) bool
+	did bool
+	n   int
+	err error
+}
+
+// initDirect does nothing on this platform.
+func (d *goroutineDriver) initDirect(syscall.Conn) {}

@@ -32,6 +32,9 @@ func TestLeaks(t *testing.T) {
 				w.run(job{b: tb, im: im, n: 2, sz: sz})
 				awaitKCPClosed(t)
 				goleak.VerifyNone(t, ignore)
+				if w.name == "HighRTT32M" && !(tb.metrics[unitSteady] > 0) {
+					t.Errorf("%s reported no %s", im.name, unitSteady)
+				}
 				if w.name == "Burst" && tb.metrics["lost"] != 0 {
 					t.Logf("%s lost %v of %d streams per burst", im.name, tb.metrics["lost"], sz.burst)
 				}

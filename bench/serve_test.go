@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 )
 
 // Buffer sizes of the harness's own reads. Both handlers below use plain
@@ -54,22 +55,42 @@ func echoQuiet(c net.Conn) error {
 // drain reads c to EOF, verifying that it carries the stream pattern, and
 // returns the byte count.
 func drain(c net.Conn) (int64, error) {
+	d, err := drainMarked(c, -1)
+	return d.n, err
+}
+
+// drained is what drainMarked saw: n bytes in all, the last of them at end;
+// the read that took the count to mark bytes or more returned at markAt,
+// when markN bytes had arrived.
+type drained struct {
+	n, markN    int64
+	markAt, end time.Time
+}
+
+// drainMarked is drain, also noting when the count first reached mark
+// bytes (never if mark < 0) and when EOF came.
+func drainMarked(c net.Conn, mark int64) (drained, error) {
 	bp := drainBufs.Get().(*[]byte)
 	defer drainBufs.Put(bp)
 	buf := *bp
 	var v verifier
+	var d drained
 	for {
 		n, err := c.Read(buf)
 		if n > 0 {
 			if verr := v.check(buf[:n]); verr != nil {
-				return v.off, verr
+				return drained{n: v.off}, verr
+			}
+			if mark >= 0 && d.markAt.IsZero() && v.off >= mark {
+				d.markAt, d.markN = time.Now(), v.off
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			return v.off, nil
+			d.n, d.end = v.off, time.Now()
+			return d, nil
 		}
 		if err != nil {
-			return v.off, fmt.Errorf("drain read after %d bytes: %w", v.off, err)
+			return drained{n: v.off}, fmt.Errorf("drain read after %d bytes: %w", v.off, err)
 		}
 	}
 }
@@ -83,6 +104,18 @@ func drainTo(r *rig, out chan<- int64) func(net.Conn) error {
 			return fmt.Errorf("%s: %w", r.im.name, err)
 		}
 		send(r, out, n)
+		return nil
+	}
+}
+
+// drainMarkedTo is drainTo for drainMarked.
+func drainMarkedTo(r *rig, mark int64, out chan<- drained) func(net.Conn) error {
+	return func(c net.Conn) error {
+		d, err := drainMarked(c, mark)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.im.name, err)
+		}
+		send(r, out, d)
 		return nil
 	}
 }

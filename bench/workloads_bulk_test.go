@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"net"
+	"time"
 )
 
 // bulkWrite is the write size of the large-write workloads.
@@ -111,16 +112,25 @@ func bulkWrites(total int) (size, chunks int) {
 // limited. One op moves j.sz.rttBytes (32 MiB) on one stream of a fresh
 // session pair, so window growth starts from nothing every time, before any
 // RTT sample; the clock runs from the first write to the receiver's
-// verified EOF. Runs on highRTTImpls.
-func highRTT32M(j job) { highRTT(j, j.sz.rttBytes) }
+// verified EOF. It also reports steady-MB/s, the receiver's rate over each
+// transfer's second half (from the read that passed half the bytes to
+// EOF), when a window that grows has had the first half to do so: with
+// windows of 16 MiB, that half is a round trip's worth. Runs on
+// highRTTImpls.
+func highRTT32M(j job) { highRTT(j, j.sz.rttBytes, true) }
 
 // highRTT8M is highRTT32M moving j.sz.rttBytesShort (8 MiB), where how
-// fast the window opens matters most.
-func highRTT8M(j job) { highRTT(j, j.sz.rttBytesShort) }
+// fast the window opens matters most. Its second half may come in one
+// burst, so it reports no steady rate.
+func highRTT8M(j job) { highRTT(j, j.sz.rttBytesShort, false) }
+
+// unitSteady is the metric of highRTT32M's second half.
+const unitSteady = "steady-MB/s"
 
 // highRTT runs j.n transfers of total bytes, each on its own session pair
-// over a link adding j.sz.rtt; only the transfers are timed.
-func highRTT(j job, total int) {
+// over a link adding j.sz.rtt; only the transfers are timed. With steady,
+// it reports the receiver's rate over the transfers' second halves.
+func highRTT(j job, total int, steady bool) {
 	size, chunks := bulkWrites(total)
 	want := int64(chunks) * int64(size)
 	r := newRig(j)
@@ -128,10 +138,12 @@ func highRTT(j job, total int) {
 	j.b.SetBytes(want)
 	j.b.StopTimer()
 	j.b.ResetTimer()
+	var halfBytes int64
+	var halfTime time.Duration
 	for range j.n {
 		c, s := r.pair(options{rtt: j.sz.rtt})
-		counts := make(chan int64, 1)
-		r.serve(s, drainTo(r, counts))
+		got := make(chan drained, 1)
+		r.serve(s, drainMarkedTo(r, want/2, got))
 		st := r.open(c)
 		j.b.StartTimer()
 		r.spawn(func() error {
@@ -140,10 +152,15 @@ func highRTT(j job, total int) {
 			}
 			return nil
 		})
-		got := receive(r, counts, "drain")
+		d := receive(r, got, "drain")
 		j.b.StopTimer()
-		if got != want {
-			r.fatalf("%s: the stream delivered %d bytes, want %d", r.im.name, got, want)
+		if d.n != want {
+			r.fatalf("%s: the stream delivered %d bytes, want %d", r.im.name, d.n, want)
 		}
+		halfBytes += d.n - d.markN
+		halfTime += d.end.Sub(d.markAt)
+	}
+	if steady && halfTime > 0 {
+		j.b.ReportMetric(float64(halfBytes)/1e6/halfTime.Seconds(), unitSteady)
 	}
 }

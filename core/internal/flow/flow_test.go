@@ -243,11 +243,17 @@ func TestRTTFromData(t *testing.T) {
 				t.Fatalf("increment %d for one byte", inc)
 			}
 			// Then half a window every 20 ms: slow for the 1 ms assumed,
-			// fast for the round trip the data showed.
-			r.Add(initial/2-1, 0)
-			r.Grant(sent.Add(rtt+rtt/2), 0) // starts the growth epoch
-			r.Add(initial/2, 0)
-			r.Grant(sent.Add(rtt+rtt/2+20*time.Millisecond), 0)
+			// fast for the round trip the data showed. The epoch that
+			// judges it begins with the bytes sent on the credit of the
+			// last decision. A reader that stays behind never lets a
+			// sample count.
+			now := sent.Add(rtt)
+			for range 4 {
+				now = now.Add(20 * time.Millisecond)
+				if r.Add(initial/2, unread) {
+					r.Grant(now, 0)
+				}
+			}
 			if grew := r.Window > initial; grew != tc.grows {
 				t.Fatalf("window %d; want growth: %v", r.Window, tc.grows)
 			}
@@ -272,11 +278,12 @@ func TestGrowsWhenBurstsArriveWhole(t *testing.T) {
 		for burst := 0; burst < 3 && r.Window == initial; burst++ {
 			now = now.Add(rtt)
 			for unread := initial - 64<<10; unread >= 0; unread -= 64 << 10 {
+				left := unread
 				if burst == 0 && unread == initial-64<<10 {
-					unread = 0 // the first piece came alone, the rest right after
+					left = 0 // the first piece came alone, the rest right after
 				}
 				now = now.Add(10 * time.Microsecond)
-				if r.Add(64<<10, unread) {
+				if r.Add(64<<10, left) {
 					r.Grant(now, ping)
 				}
 			}

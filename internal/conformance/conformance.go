@@ -19,8 +19,9 @@ import (
 // t.Cleanup, and call t.Fatal itself if it cannot build the pair.
 //
 // The suite expects stream limits of at least DefaultConfig's (MaxStreams
-// 1024), the same AcceptBacklog on both sides, and MaxFrameSize and
-// MaxSendBuffer at their defaults or above; keepalive may be on or off.
+// 1024), the same AcceptBacklog on both sides, MaxFrameSize and
+// MaxSendBuffer at their defaults or above, and MaxStreamWindow at its
+// default or below; keepalive may be on or off.
 type PairMaker func(t *testing.T) (client, server *core.Session)
 
 // Run runs every subtest of the suite, each on pairs it makes with mk.

@@ -35,6 +35,15 @@ type leadReader interface {
 	left()
 }
 
+// directWriter is implemented by a driver that can write a large Write's
+// frames straight from its buffer (the goroutine driver on Linux sockets).
+type directWriter interface {
+	// writeDirect writes the start of p, a Write's buffer on st, if
+	// nobody else is writing and nothing must go first, and returns the
+	// payload bytes it took (0: none; the caller queues p).
+	writeDirect(st *Stream, p []byte) int
+}
+
 // inlineWriter is implemented by a driver that lets a goroutine with data
 // write the session's batch itself (the goroutine driver).
 type inlineWriter interface {

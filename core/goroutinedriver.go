@@ -57,6 +57,7 @@ type goroutineDriver struct {
 	try  []byte      // tryWrite's argument and results
 	tryN int
 	tryE error
+	ds   directSender
 
 	// the read role
 	rd      atomic.Pointer[readRole] // made when a Read first wants to lead; nil: only the reader goroutine reads
@@ -654,6 +655,64 @@ func (d *goroutineDriver) releaseWrite() {
 	if d.missed.Load() {
 		notify(d.wake)
 	}
+}
+
+// Bounds of a Write sent straight from its buffer (writeDirect): smaller
+// writes are copied, as coalescing them costs less than a system call
+// each; a larger one goes in pieces.
+const (
+	directSendMin = 16 << 10
+	directSendMax = 256 << 10
+)
+
+// writeDirect implements directWriter: if nobody is writing, it writes the
+// start of p, a Write's buffer on st, as Data frames straight from p with
+// one non-blocking writev(2), and returns the payload bytes it took (0:
+// the caller queues p as usual). What the socket does not take at once is
+// copied and goes on from the writer goroutine, so p is free on return.
+func (d *goroutineDriver) writeDirect(st *Stream, p []byte) int {
+	if d.ds.fn == nil || d.wrole.Load() != wFree || !d.wrole.CompareAndSwap(wFree, wHeld) {
+		return 0
+	}
+	var c int
+	d.bufs, d.ds.hdrs, c = d.eng.s.directOut(st, p, d.bufs[:0], d.ds.hdrs[:0], directSendMax)
+	if c == 0 {
+		d.releaseWrite()
+		return 0
+	}
+	d.ds.n, d.ds.err = 0, nil
+	err := d.dr.raw.Write(d.ds.fn)
+	if err == nil {
+		err = d.ds.err
+	}
+	if err != nil {
+		d.written(err)
+		return c
+	}
+	if d.ds.n == frame.HeaderSize*len(d.bufs)/2+c {
+		d.eng.s.stats.bytesOutDirect.Add(uint64(c))
+		if d.written(nil) {
+			d.releaseWrite()
+		}
+		return c
+	}
+	// The rest must outlive p: a copy of it goes on in the writer
+	// goroutine.
+	d.flat = d.flat[:0]
+	skip, direct := d.ds.n, 0
+	for i, b := range d.bufs {
+		k := min(skip, len(b))
+		if i%2 == 1 { // a payload
+			direct += k
+		}
+		d.flat = append(d.flat, b[k:]...)
+		skip -= k
+	}
+	d.eng.s.stats.bytesOutDirect.Add(uint64(direct))
+	clear(d.bufs)
+	d.bufs = append(d.bufs[:0], d.flat)
+	d.handOn()
+	return c
 }
 
 // takeWrite implements inlineWriter: it takes the writer role if the

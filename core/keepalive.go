@@ -137,6 +137,16 @@ func (s *Session) handOut(dst [][]byte) [][]byte {
 	return dst
 }
 
+// directOut is handOut for a Write sent straight from its buffer (see
+// sendQueue.direct).
+func (s *Session) directOut(st *Stream, p []byte, bufs [][]byte, hdrs []byte, maxDirect int) ([][]byte, []byte, int) {
+	bufs, hdrs, c := s.tx.direct(st, p, bufs, hdrs, maxDirect)
+	if c > 0 {
+		s.writeAt.Store(max(s.now(), 1))
+	}
+	return bufs, hdrs, c
+}
+
 // wrote is Engine.Written: written, with the write's end stamped first,
 // before written waits for the send lock that busy streams may hold a
 // while: the keepalive must not blame the peer for that wait.

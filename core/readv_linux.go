@@ -23,11 +23,53 @@ type directReader struct {
 	err error // the read's error
 }
 
-// initDirect enables direct payload reads on the socket c.
+// directSender is the goroutine driver's state for writing large Writes
+// straight from the caller's buffer with writev(2) (see
+// goroutineDriver.writeDirect). Owned by the writer role's holder.
+type directSender struct {
+	fn   func(fd uintptr) bool // writevOnce, bound once; nil: never
+	hdrs []byte                // the frame headers of the write
+	vecs []syscall.Iovec
+	// writevOnce's results
+	n   int
+	err error
+}
+
+// initDirect enables direct payload reads and writes on the socket c.
 func (d *goroutineDriver) initDirect(c syscall.Conn) {
 	if d.dr.raw = rawConn(c); d.dr.raw != nil {
 		d.dr.fn = d.readvOnce
+		d.ds.fn = d.writevOnce
 	}
+}
+
+// writevOnce is writeDirect's callback: one non-blocking writev(2) of
+// d.bufs. It never asks to wait: a full socket writes 0.
+func (d *goroutineDriver) writevOnce(fd uintptr) bool {
+	w := &d.ds
+	for _, b := range d.bufs {
+		v := syscall.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		w.vecs = append(w.vecs, v)
+	}
+	var n uintptr
+	var errno syscall.Errno
+	for {
+		n, _, errno = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.vecs[0])), uintptr(len(w.vecs)))
+		if errno != syscall.EINTR {
+			break
+		}
+	}
+	clear(w.vecs) // keep no reference to a Write's buffer
+	w.vecs = w.vecs[:0]
+	switch errno {
+	case 0:
+		w.n = int(n)
+	case syscall.EAGAIN:
+	default:
+		w.err = os.NewSyscallError("writev", errno)
+	}
+	return true
 }
 
 // readvOnce is readDirect's callback: one non-blocking readv(2) of the

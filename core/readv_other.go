@@ -14,5 +14,13 @@ type directReader struct {
 	err error
 }
 
+// directSender is empty where Writes are always copied into frames.
+type directSender struct {
+	fn   func(fd uintptr) bool // always nil
+	hdrs []byte
+	n    int
+	err  error
+}
+
 // initDirect does nothing on this platform.
 func (d *goroutineDriver) initDirect(syscall.Conn) {}

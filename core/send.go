@@ -30,8 +30,13 @@ func (st *Stream) Write(p []byte) (int, error) {
 			break
 		}
 		var c int
-		if c, err = q.write(st, p[n:]); err != nil {
-			break
+		if len(p)-n >= directSendMin && s.dw != nil && !inline {
+			c = s.dw.writeDirect(st, p[n:])
+		}
+		if c == 0 {
+			if c, err = q.write(st, p[n:]); err != nil {
+				break
+			}
 		}
 		n += c
 		if n == len(p) {

@@ -63,7 +63,7 @@ type sendQueue struct {
 	promised    int         // room promised to writers woken from roomWaits, not yet taken
 	ctrlOut     *frameBuf   // control frames handed to the driver, not yet written
 	inflight    []*frameBuf // stream buffers handed to the driver, not yet written
-	inflightLen int         // bytes in ctrlOut and inflight
+	inflightLen int         // bytes in ctrlOut and inflight, or of a direct write
 	pingsQueued []uint32    // ping requests in ctrl
 	pingsOut    []uint32    // ping requests in ctrlOut
 	synQueued   int         // our streams whose SYN is queued, not yet handed out
@@ -193,8 +193,8 @@ func (q *sendQueue) output(dst [][]byte) [][]byte {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.pending.Store(false)
-	if len(q.inflight) > 0 || q.ctrlOut != nil {
-		return dst // the previous batch is not Written yet
+	if q.inflightLen > 0 {
+		return dst // the previous batch (or a direct write) is not Written yet
 	}
 	if q.goAwayDue && q.synQueued == 0 {
 		q.goAwayDue = false
@@ -281,8 +281,7 @@ func (q *sendQueue) idle() bool {
 }
 
 func (q *sendQueue) idleLocked() bool {
-	return q.broken || q.ctrl == nil && q.ctrlOut == nil && len(q.inflight) == 0 &&
-		q.sched.empty() && !q.goAwayDue
+	return q.broken || q.ctrl == nil && q.inflightLen == 0 && q.sched.empty() && !q.goAwayDue
 }
 
 // queuedBytes returns the bytes streams have queued, for Stats.
@@ -396,6 +395,43 @@ func (q *sendQueue) write(st *Stream, p []byte) (int, error) {
 		q.kick()
 	}
 	return c, err
+}
+
+// direct takes the start of p to be written straight from p by the
+// caller, which holds the driver's writer role, when nothing queued must go
+// before it: st has nothing queued (its SYN or ACK went out), no control
+// frame waits, no batch is in flight, no writer waits for room in the
+// send buffer and the session goes on. It takes at
+// most maxDirect bytes and st's credit, appends the frames to bufs (their
+// headers encoded into hdrs) and returns them with hdrs and the payload
+// bytes taken, 0 if none. The caller writes bufs and reports them with
+// Written, as for an Output batch.
+func (q *sendQueue) direct(st *Stream, p []byte, bufs [][]byte, hdrs []byte, maxDirect int) ([][]byte, []byte, int) {
+	q.producers.Lock()
+	defer q.producers.Unlock()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	tx := &st.tx
+	if tx.out != nil || q.ctrl != nil || q.inflightLen > 0 || q.goAwayDue || q.ended || q.broken ||
+		!q.roomWaits.empty() || tx.waitOwn || tx.promised > 0 || st.state.Load()&(stFinSent|stReset|stCutOff) != 0 {
+		return bufs, hdrs, 0 // see above; nor does it overtake writers waiting for room
+	}
+	c := int(min(int64(min(len(p), maxDirect)), tx.credit.Available()))
+	for off := 0; off < c; {
+		k := min(c-off, q.maxFrame)
+		at := len(hdrs)
+		hdrs = frame.AppendHeader(hdrs, frame.Header{
+			Version: q.dialect.version(), Type: frame.TypeData, StreamID: st.id, Length: uint32(k),
+		})
+		bufs = append(bufs, hdrs[at:len(hdrs):len(hdrs)], p[off:off+k])
+		q.inflightLen += frame.HeaderSize + k
+		off += k
+	}
+	if c > 0 {
+		tx.credit.Spend(c)
+		tx.sent = true
+	}
+	return bufs, hdrs, c
 }
 
 // writeLocked is write's work under the lock.

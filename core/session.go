@@ -26,6 +26,7 @@ type Session struct {
 	drv    Driver
 	lr     leadReader   // drv, if its waiters may read the transport themselves
 	iw     inlineWriter // drv, if a Write may write the batch itself
+	dw     directWriter // drv, if a large Write may be written straight from its buffer
 	log    *slog.Logger
 	epoch  time.Time // base of the monotonic nanosecond clocks below
 	budget *flow.Budget
@@ -97,6 +98,7 @@ func newSession(d Driver, role Role, c Config) *Session {
 	}
 	s.lr, _ = d.(leadReader)
 	s.iw, _ = d.(inlineWriter)
+	s.dw, _ = d.(directWriter)
 	s.tbl.init(role, &c, s.watch)
 	s.tx.init(&c, d.Wake)
 	if c.KeepAliveInterval > 0 {

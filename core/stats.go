@@ -18,8 +18,13 @@ type Stats struct {
 	// Read's, without passing through the session's read buffer (the
 	// goroutine driver does so on Linux TCP and unix sockets).
 	BytesInDirect uint64
-	SendQueued    int           // bytes written by streams, not yet handed to the transport
-	RTT           time.Duration // smoothed ping round-trip time, 0 if unknown
+	// BytesOutDirect counts the Data payload bytes (part of BytesOut)
+	// written to the transport straight from a Write's buffer, without
+	// being copied into a frame (large Writes on Linux TCP and unix
+	// sockets, when nothing else is being written).
+	BytesOutDirect uint64
+	SendQueued     int           // bytes written by streams, not yet handed to the transport
+	RTT            time.Duration // smoothed ping round-trip time, 0 if unknown
 
 	// KeepAliveTimeouts is 1 once the session has ended because the peer
 	// went silent (GoAway(Timeout) sent), else 0: summed over sessions, it
@@ -30,7 +35,7 @@ type Stats struct {
 // counters are the session's monotonic counters, updated with atomics at
 // most once per Input, Written or stream event.
 type counters struct {
-	opened, accepted, refused, bytesIn, bytesInDirect, bytesOut, keepAliveTimeouts atomic.Uint64
+	opened, accepted, refused, bytesIn, bytesInDirect, bytesOut, bytesOutDirect, keepAliveTimeouts atomic.Uint64
 }
 
 // Stats returns a snapshot of the session's counters.
@@ -42,6 +47,7 @@ func (s *Session) Stats() Stats {
 		BytesIn:         s.stats.bytesIn.Load(),
 		BytesInDirect:   s.stats.bytesInDirect.Load(),
 		BytesOut:        s.stats.bytesOut.Load(),
+		BytesOutDirect:  s.stats.bytesOutDirect.Load(),
 		RTT:             s.RTT(),
 
 		KeepAliveTimeouts: s.stats.keepAliveTimeouts.Load(),

@@ -172,3 +172,69 @@ func TestDirectReadDeadline(t *testing.T) {
 		t.Fatalf("Read after the payload = %d, %v; want 0, io.EOF", n, err)
 	}
 }
+
+// A large Write goes out straight from its buffer when nothing else is
+// being written, in frames no larger than MaxFrameSize and in order with
+// the small Write and the FIN that follow it.
+func TestDirectWriteLarge(t *testing.T) {
+	client, server := tcpPair(t, nil)
+	checkDirectWrite(t, client, server)
+	if direct := client.Stats().BytesOutDirect; runtime.GOOS == "linux" && direct == 0 {
+		t.Fatal("BytesOutDirect = 0: no Write went out straight from its buffer")
+	}
+}
+
+// When the socket takes only part of a large Write, the rest is copied and
+// goes on from the writer goroutine: the Write returns at once and the
+// peer still gets every byte in order.
+func TestDirectWriteSocketFull(t *testing.T) {
+	// (A receive buffer this small too can stall loopback TCP itself.)
+	client, server := tcpPair(t, func(c, _ *net.TCPConn) { c.SetWriteBuffer(4 << 10) })
+	checkDirectWrite(t, client, server)
+	st := client.Stats()
+	if runtime.GOOS == "linux" && (st.BytesOutDirect == 0 || st.BytesOutDirect >= 1<<20) {
+		t.Fatalf("BytesOutDirect = %d; want some but not all of 1 MiB through a 4 KiB socket buffer", st.BytesOutDirect)
+	}
+}
+
+// checkDirectWrite writes 1 MiB in one Write, then 10 bytes, then closes
+// the stream for writing, and checks what the peer reads.
+func checkDirectWrite(t *testing.T, client, server *Session) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), roleTimeout)
+	defer cancel()
+	c, err := client.OpenStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, c, "open") // the SYN goes out before the large Write
+	s, err := server.AcceptStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]byte("open"), pattern(1<<20)...)
+	want = append(want, "0123456789"...)
+	done := make(chan []byte, 1)
+	go func() {
+		s.SetReadDeadline(time.Now().Add(roleTimeout))
+		got, err := io.ReadAll(s)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- got
+	}()
+	c.SetWriteDeadline(time.Now().Add(roleTimeout))
+	if n, err := c.Write(want[4 : 4+1<<20]); n != 1<<20 || err != nil {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	mustWrite(t, c, "0123456789")
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-done; !bytes.Equal(got, want) {
+		t.Fatalf("peer read %d bytes, not the %d written (or out of order)", len(got), len(want))
+	}
+	if out := client.Stats().BytesOut; out < uint64(len(want)) {
+		t.Fatalf("BytesOut = %d, below the %d payload bytes written", out, len(want))
+	}
+}

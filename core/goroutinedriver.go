@@ -47,7 +47,7 @@ type goroutineDriver struct {
 	wrole  atomic.Int32          // wFree, wHeld, wHanded or wDead
 	missed atomic.Bool           // a Wake came while the role was held
 	sock   bool                  // a TCP or unix socket: reads can be interrupted, writes tried without blocking
-	raw    syscall.RawConn       // the socket, for tryWrite; made at the first inline write
+	raw    syscall.RawConn       // the socket, for tryWrite and writeDirect; made at start on Linux, else at the first inline write
 	tryFn  func(fd uintptr) bool // tryWrite's callback, bound once
 	// owned by the writer role's holder
 	bufs [][]byte
@@ -681,7 +681,7 @@ func (d *goroutineDriver) writeDirect(st *Stream, p []byte) int {
 		return 0
 	}
 	d.ds.n, d.ds.err = 0, nil
-	err := d.dr.raw.Write(d.ds.fn)
+	err := d.raw.Write(d.ds.fn)
 	if err == nil {
 		err = d.ds.err
 	}

@@ -40,6 +40,7 @@ func (d *goroutineDriver) initDirect(c syscall.Conn) {
 	if d.dr.raw = rawConn(c); d.dr.raw != nil {
 		d.dr.fn = d.readvOnce
 		d.ds.fn = d.writevOnce
+		d.raw, d.tryFn = d.dr.raw, d.tryOnce // for inline writes too
 	}
 }
 

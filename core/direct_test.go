@@ -238,3 +238,43 @@ func checkDirectWrite(t *testing.T, client, server *Session) {
 		t.Fatalf("BytesOut = %d, below the %d payload bytes written", out, len(want))
 	}
 }
+
+// A leading Read (a stream in request/response) takes long replies
+// straight from the socket too, and its own delivery does not leave its
+// next read interrupted for nothing.
+func TestDirectReadLeader(t *testing.T) {
+	client, server := tcpPair(t, nil)
+	cs, ss := rrStreams(t, client, server, 1)
+	c, s := cs[0], ss[0]
+	reply := pattern(200 << 10)
+	got := make([]byte, len(reply))
+	req, reqIn := make([]byte, 100), make([]byte, 100)
+	for round := range 5 {
+		errc := make(chan error, 1)
+		go func() {
+			s.SetDeadline(time.Now().Add(roleTimeout))
+			if _, err := io.ReadFull(s, reqIn); err != nil {
+				errc <- err
+				return
+			}
+			_, err := s.Write(reply)
+			errc <- err
+		}()
+		c.SetDeadline(time.Now().Add(roleTimeout))
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, got); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if err := <-errc; err != nil {
+			t.Fatalf("round %d: server: %v", round, err)
+		}
+		if !bytes.Equal(got, reply) {
+			t.Fatalf("round %d: reply changed", round)
+		}
+	}
+	if runtime.GOOS == "linux" && client.Stats().BytesInDirect == 0 {
+		t.Fatal("BytesInDirect = 0: no reply was read straight through")
+	}
+}

@@ -301,7 +301,7 @@ func (d *goroutineDriver) readHeld() bool {
 // read side is over: the role then stays taken, and the reader goroutine
 // finishes the read side.
 func (d *goroutineDriver) step(k *wakeup) bool {
-	direct, n, err := d.readDirect()
+	direct, n, err := d.readDirect(k)
 	end := len(d.rbuf)
 	if !direct {
 		if lim := d.eng.s.readLimit(); lim > 0 && d.dr.raw != nil {
@@ -347,19 +347,22 @@ func (d *goroutineDriver) step(k *wakeup) bool {
 	return true
 }
 
-// readDirect reads the rest of the Data payload under way, if at least
-// directMin bytes of it are to come, straight to where it goes (see
+// readDirect reads, for the leader k (nil: the reader goroutine), the rest
+// of the Data payload under way, if at least directMin bytes of it are to
+// come, straight to where it goes (see
 // Session.payloadSpace), with room for the next header behind it; it
 // waits for input like a Read, and like one is interrupted by a read
 // deadline. It reports false when there is no such payload: the caller
 // reads into its buffer as usual. Otherwise n bytes landed in d.rbuf after
 // the payload, which is already delivered.
-func (d *goroutineDriver) readDirect() (ok bool, n int, err error) {
+func (d *goroutineDriver) readDirect(k *wakeup) (ok bool, n int, err error) {
 	if d.dr.raw == nil || d.have != 0 || !d.eng.s.payloadPending() {
 		return false, 0, nil
 	}
-	d.dr.did, d.dr.n, d.dr.err = false, 0, nil
-	if err := d.dr.raw.Read(d.dr.fn); err != nil {
+	d.dr.did, d.dr.n, d.dr.err, d.dr.lead = false, 0, nil, k
+	err = d.dr.raw.Read(d.dr.fn)
+	d.dr.lead = nil
+	if err != nil {
 		return true, 0, err
 	}
 	return d.dr.did, d.dr.n, d.dr.err

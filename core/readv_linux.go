@@ -17,6 +17,7 @@ type directReader struct {
 	fn   func(fd uintptr) bool // readvOnce, bound once
 	bufs [][]byte
 	vecs []syscall.Iovec
+	lead *wakeup // the leader reading, if any: see readvOnce
 	// readvOnce's results
 	did bool  // it read (or failed), rather than finding no payload to read
 	n   int   // bytes that landed in the read buffer after the payload
@@ -110,6 +111,11 @@ func (d *goroutineDriver) readvOnce(fd uintptr) bool {
 		}
 		r.did, r.err = true, os.NewSyscallError("readv", errno)
 		return true
+	}
+	if k := r.lead; k != nil && n > 0 {
+		// The read is over: delivering may notify the leader itself,
+		// which must not interrupt its next read for nothing.
+		k.leader.Store(nil)
 	}
 	got := min(int(n), space)
 	s.payloadRead(got)

@@ -7,11 +7,12 @@ import "syscall"
 // directReader is empty where the goroutine driver reads every payload
 // through its read buffer.
 type directReader struct {
-	raw syscall.RawConn // always nil
-	fn  func(fd uintptr) bool
-	did bool
-	n   int
-	err error
+	raw  syscall.RawConn // always nil
+	fn   func(fd uintptr) bool
+	lead *wakeup
+	did  bool
+	n    int
+	err  error
 }
 
 // directSender is empty where Writes are always copied into frames.

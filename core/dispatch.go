@@ -17,15 +17,14 @@ type inbound struct {
 	st      *Stream     // stream the frame belongs to, nil if unknown
 	deliver bool        // copy the payload into st's ring (else drop it)
 	flags   frame.Flags // FIN/RST to apply once the payload is in
+	// payloadSpace's state, kept beside deliver (no padding)
+	reserved bool // ring space is reserved until payloadRead
+	direct   bool // some of the payload under way was read that way
+	long     bool // the last frame begun has at least directMin bytes of payload
 
 	refusals refusalLog // bounds the refused-stream log lines
 
-	// Space handed out by payloadSpace, until payloadRead.
-	lent     *wakeup // the Read whose buffer was claimed, if any
-	lentN    int     // how much of that buffer
-	reserved bool    // ring space was reserved after it
-	direct   bool    // some of the payload under way was read that way
-	long     bool    // the last frame begun has at least directMin bytes of payload
+	lent *wakeup // the Read whose buffer payloadSpace claimed, until payloadRead
 }
 
 // Bounds of reading a payload straight to where it goes (payloadSpace):
@@ -117,7 +116,7 @@ func (s *Session) payloadSpace(dst [][]byte) [][]byte {
 	if k := st.rw.armed.Load(); k != nil {
 		if space, ok := k.claim(&st.ring); ok {
 			space = space[:min(len(space), left)]
-			s.in.lent, s.in.lentN = k, len(space)
+			s.in.lent, k.claimed = k, len(space)
 			dst = append(dst, space)
 			left -= len(space)
 		}
@@ -154,7 +153,7 @@ func (s *Session) readLimit() int {
 func (s *Session) payloadRead(n int) {
 	st, rest := s.in.st, n
 	if k := s.in.lent; k != nil {
-		m := min(rest, s.in.lentN)
+		m := min(rest, k.claimed)
 		k.release(m)
 		rest -= m
 	}

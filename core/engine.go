@@ -35,15 +35,6 @@ type leadReader interface {
 	left()
 }
 
-// directWriter is implemented by a driver that can write a large Write's
-// frames straight from its buffer (the goroutine driver on Linux sockets).
-type directWriter interface {
-	// writeDirect writes the start of p, a Write's buffer on st, if
-	// nobody else is writing and nothing must go first, and returns the
-	// payload bytes it took (0: none; the caller queues p).
-	writeDirect(st *Stream, p []byte) int
-}
-
 // inlineWriter is implemented by a driver that lets a goroutine with data
 // write the session's batch itself (the goroutine driver).
 type inlineWriter interface {
@@ -53,6 +44,10 @@ type inlineWriter interface {
 	// writeHeld writes what is pending without blocking, passes the rest
 	// to the driver's writer and lets the role go.
 	writeHeld()
+	// writeDirect writes the start of p, a Write's buffer on st, straight
+	// from p if nobody else is writing and nothing must go first, and
+	// returns the payload bytes it took (0: none; the caller queues p).
+	writeDirect(st *Stream, p []byte) int
 }
 
 // Addresser is optionally implemented by a Driver (or by the connection

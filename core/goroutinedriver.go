@@ -44,20 +44,17 @@ type goroutineDriver struct {
 	closed     bool        // the connection is closed
 
 	// the writer role
-	wrole  atomic.Int32          // wFree, wHeld, wHanded or wDead
-	missed atomic.Bool           // a Wake came while the role was held
-	sock   bool                  // a TCP or unix socket: reads can be interrupted, writes tried without blocking
-	raw    syscall.RawConn       // the socket, for tryWrite and writeDirect; made at start on Linux, else at the first inline write
-	tryFn  func(fd uintptr) bool // tryWrite's callback, bound once
+	wrole  atomic.Int32    // wFree, wHeld, wHanded or wDead
+	missed atomic.Bool     // a Wake came while the role was held
+	sock   bool            // a TCP or unix socket: reads can be interrupted, writes tried without blocking
+	direct bool            // set at start: payloads may be read and written straight through (Linux sockets; raw is set)
+	raw    syscall.RawConn // the socket; made at start where direct, else by the writer role at the first inline write
 	// owned by the writer role's holder
 	bufs [][]byte
 	flat []byte // one buffer for a batch: an inline write's, or any on a transport without vectored writes
 	vecW func([][]byte) (int64, error)
 	nb   net.Buffers // reused so that vectored writes do not allocate
-	try  []byte      // tryWrite's argument and results
-	tryN int
-	tryE error
-	ds   directSender
+	sw   *sockWriter // made at the first inline or direct write
 
 	// the read role
 	rd      atomic.Pointer[readRole] // made when a Read first wants to lead; nil: only the reader goroutine reads
@@ -68,7 +65,7 @@ type goroutineDriver struct {
 	small []byte // the read buffer while traffic is light
 	large *bufpool.Large
 	have  int
-	dr    directReader
+	dr    *directReader // made at the first direct read
 }
 
 // readRole is the leader/follower state of a driver whose transport can
@@ -304,7 +301,7 @@ func (d *goroutineDriver) step(k *wakeup) bool {
 	direct, n, err := d.readDirect(k)
 	end := len(d.rbuf)
 	if !direct {
-		if lim := d.eng.s.readLimit(); lim > 0 && d.dr.raw != nil {
+		if lim := d.eng.s.readLimit(); lim > 0 && d.direct {
 			end = min(end, d.have+lim)
 		}
 		n, err = d.conn.Read(d.rbuf[d.have:end])
@@ -356,16 +353,20 @@ func (d *goroutineDriver) step(k *wakeup) bool {
 // reads into its buffer as usual. Otherwise n bytes landed in d.rbuf after
 // the payload, which is already delivered.
 func (d *goroutineDriver) readDirect(k *wakeup) (ok bool, n int, err error) {
-	if d.dr.raw == nil || d.have != 0 || !d.eng.s.payloadPending() {
+	if !d.direct || d.have != 0 || !d.eng.s.payloadPending() {
 		return false, 0, nil
 	}
-	d.dr.did, d.dr.n, d.dr.err, d.dr.lead = false, 0, nil, k
-	err = d.dr.raw.Read(d.dr.fn)
-	d.dr.lead = nil
+	if d.dr == nil {
+		d.dr = d.newDirectReader()
+	}
+	r := d.dr
+	r.did, r.n, r.err, r.lead = false, 0, nil, k
+	err = d.raw.Read(r.fn)
+	r.lead = nil
 	if err != nil {
 		return true, 0, err
 	}
-	return d.dr.did, d.dr.n, d.dr.err
+	return r.did, r.n, r.err
 }
 
 // finishRead ends the read side in the reader goroutine: after a protocol
@@ -668,31 +669,35 @@ const (
 	directSendMax = 256 << 10
 )
 
-// writeDirect implements directWriter: if nobody is writing, it writes the
+// writeDirect implements inlineWriter: if nobody is writing, it writes the
 // start of p, a Write's buffer on st, as Data frames straight from p with
 // one non-blocking writev(2), and returns the payload bytes it took (0:
 // the caller queues p as usual). What the socket does not take at once is
 // copied and goes on from the writer goroutine, so p is free on return.
 func (d *goroutineDriver) writeDirect(st *Stream, p []byte) int {
-	if d.ds.fn == nil || d.wrole.Load() != wFree || !d.wrole.CompareAndSwap(wFree, wHeld) {
+	if !d.direct || d.wrole.Load() != wFree || !d.wrole.CompareAndSwap(wFree, wHeld) {
 		return 0
 	}
+	if d.sw == nil {
+		d.sw = d.newSockWriter()
+	}
+	w := d.sw
 	var c int
-	d.bufs, d.ds.hdrs, c = d.eng.s.directOut(st, p, d.bufs[:0], d.ds.hdrs[:0], directSendMax)
+	d.bufs, w.hdrs, c = d.eng.s.directOut(st, p, d.bufs[:0], w.hdrs[:0], directSendMax)
 	if c == 0 {
 		d.releaseWrite()
 		return 0
 	}
-	d.ds.n, d.ds.err = 0, nil
-	err := d.raw.Write(d.ds.fn)
+	w.n, w.err = 0, nil
+	err := d.raw.Write(w.vecFn)
 	if err == nil {
-		err = d.ds.err
+		err = w.err
 	}
 	if err != nil {
 		d.written(err)
 		return c
 	}
-	if d.ds.n == frame.HeaderSize*len(d.bufs)/2+c {
+	if w.n == frame.HeaderSize*len(d.bufs)/2+c {
 		d.eng.s.stats.bytesOutDirect.Add(uint64(c))
 		if d.written(nil) {
 			d.releaseWrite()
@@ -702,7 +707,7 @@ func (d *goroutineDriver) writeDirect(st *Stream, p []byte) int {
 	// The rest must outlive p: a copy of it goes on in the writer
 	// goroutine.
 	d.flat = d.flat[:0]
-	skip, direct := d.ds.n, 0
+	skip, direct := w.n, 0
 	for i, b := range d.bufs {
 		k := min(skip, len(b))
 		if i%2 == 1 { // a payload
@@ -732,7 +737,9 @@ func (d *goroutineDriver) takeWrite() bool {
 			d.releaseWrite()
 			return false
 		}
-		d.tryFn = d.tryOnce
+	}
+	if d.sw == nil {
+		d.sw = d.newSockWriter()
 	}
 	return true
 }
@@ -793,13 +800,14 @@ func (d *goroutineDriver) flatten(bufs [][]byte, limit int) ([]byte, bool) {
 // tryWrite writes b to the socket as far as it takes it now, never
 // waiting: it returns how much was written.
 func (d *goroutineDriver) tryWrite(b []byte) (int, error) {
-	d.try, d.tryN, d.tryE = b, 0, nil
-	err := d.raw.Write(d.tryFn)
-	d.try = nil
+	w := d.sw
+	w.try, w.n, w.err = b, 0, nil
+	err := d.raw.Write(w.tryFn)
+	w.try = nil
 	if err != nil {
 		return 0, err
 	}
-	return d.tryN, d.tryE
+	return w.n, w.err
 }
 
 // write writes one batch: vectored where the transport supports it, else

@@ -13,7 +13,6 @@ import (
 // straight to where they go with readv(2) (see goroutineDriver.readDirect).
 // Owned by the read role's holder.
 type directReader struct {
-	raw  syscall.RawConn       // the socket; nil: payloads go through the read buffer
 	fn   func(fd uintptr) bool // readvOnce, bound once
 	bufs [][]byte
 	vecs []syscall.Iovec
@@ -24,31 +23,38 @@ type directReader struct {
 	err error // the read's error
 }
 
-// directSender is the goroutine driver's state for writing large Writes
-// straight from the caller's buffer with writev(2) (see
-// goroutineDriver.writeDirect). Owned by the writer role's holder.
-type directSender struct {
-	fn   func(fd uintptr) bool // writevOnce, bound once; nil: never
-	hdrs []byte                // the frame headers of the write
-	vecs []syscall.Iovec
-	// writevOnce's results
+func (d *goroutineDriver) newDirectReader() *directReader {
+	return &directReader{fn: d.readvOnce}
+}
+
+// sockWriter is the goroutine driver's state for writing to the socket
+// from the goroutine that has the data: inline writes (tryWrite) and
+// direct ones (writeDirect). Owned by the writer role's holder.
+type sockWriter struct {
+	tryFn func(fd uintptr) bool // tryOnce, bound once
+	vecFn func(fd uintptr) bool // writevOnce, bound once
+	try   []byte                // tryOnce's argument
+	hdrs  []byte                // the frame headers of a direct write
+	vecs  []syscall.Iovec
+	// the callbacks' results
 	n   int
 	err error
 }
 
+func (d *goroutineDriver) newSockWriter() *sockWriter {
+	return &sockWriter{tryFn: d.tryOnce, vecFn: d.writevOnce}
+}
+
 // initDirect enables direct payload reads and writes on the socket c.
 func (d *goroutineDriver) initDirect(c syscall.Conn) {
-	if d.dr.raw = rawConn(c); d.dr.raw != nil {
-		d.dr.fn = d.readvOnce
-		d.ds.fn = d.writevOnce
-		d.raw, d.tryFn = d.dr.raw, d.tryOnce // for inline writes too
-	}
+	d.raw = rawConn(c)
+	d.direct = d.raw != nil
 }
 
 // writevOnce is writeDirect's callback: one non-blocking writev(2) of
 // d.bufs. It never asks to wait: a full socket writes 0.
 func (d *goroutineDriver) writevOnce(fd uintptr) bool {
-	w := &d.ds
+	w := d.sw
 	for _, b := range d.bufs {
 		v := syscall.Iovec{Base: &b[0]}
 		v.SetLen(len(b))
@@ -78,7 +84,7 @@ func (d *goroutineDriver) writevOnce(fd uintptr) bool {
 // payload space Session.payloadSpace hands out, followed by room for the
 // next header. It asks to wait (false) when the socket has nothing.
 func (d *goroutineDriver) readvOnce(fd uintptr) bool {
-	r, s := &d.dr, d.eng.s
+	r, s := d.dr, d.eng.s
 	r.bufs = s.payloadSpace(r.bufs[:0])
 	if len(r.bufs) == 0 {
 		return true // no payload to read straight through (any more)

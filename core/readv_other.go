@@ -4,10 +4,9 @@ package core
 
 import "syscall"
 
-// directReader is empty where the goroutine driver reads every payload
-// through its read buffer.
+// directReader is never made where the goroutine driver reads every
+// payload through its read buffer.
 type directReader struct {
-	raw  syscall.RawConn // always nil
 	fn   func(fd uintptr) bool
 	lead *wakeup
 	did  bool
@@ -15,13 +14,21 @@ type directReader struct {
 	err  error
 }
 
-// directSender is empty where Writes are always copied into frames.
-type directSender struct {
-	fn   func(fd uintptr) bool // always nil
-	hdrs []byte
-	n    int
-	err  error
+func (d *goroutineDriver) newDirectReader() *directReader { return &directReader{} }
+
+// sockWriter is the goroutine driver's state for inline writes (tryWrite);
+// Writes are never sent straight from their buffer on this platform.
+// Owned by the writer role's holder.
+type sockWriter struct {
+	tryFn func(fd uintptr) bool // tryOnce, bound once
+	vecFn func(fd uintptr) bool // nil
+	try   []byte                // tryOnce's argument
+	hdrs  []byte
+	n     int // tryOnce's results
+	err   error
 }
 
-// initDirect does nothing on this platform.
+func (d *goroutineDriver) newSockWriter() *sockWriter { return &sockWriter{tryFn: d.tryOnce} }
+
+// initDirect does nothing on this platform: direct stays false.
 func (d *goroutineDriver) initDirect(syscall.Conn) {}

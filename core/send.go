@@ -30,8 +30,8 @@ func (st *Stream) Write(p []byte) (int, error) {
 			break
 		}
 		var c int
-		if len(p)-n >= directSendMin && s.dw != nil && !inline {
-			c = s.dw.writeDirect(st, p[n:])
+		if len(p)-n >= directSendMin && s.iw != nil && !inline {
+			c = s.iw.writeDirect(st, p[n:])
 		}
 		if c == 0 {
 			if c, err = q.write(st, p[n:]); err != nil {

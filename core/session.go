@@ -26,7 +26,6 @@ type Session struct {
 	drv    Driver
 	lr     leadReader   // drv, if its waiters may read the transport themselves
 	iw     inlineWriter // drv, if a Write may write the batch itself
-	dw     directWriter // drv, if a large Write may be written straight from its buffer
 	log    *slog.Logger
 	epoch  time.Time // base of the monotonic nanosecond clocks below
 	budget *flow.Budget
@@ -36,9 +35,9 @@ type Session struct {
 
 	mu         sync.Mutex
 	pings      map[uint32]*pingWait
-	pingSeq    uint32
 	driverOut  chan struct{} // closed once the driver is closed; made by the first waiter
-	driverGone bool          // the driver is closed
+	pingSeq    uint32
+	driverGone bool // the driver is closed
 
 	// inbound
 	in    inbound
@@ -53,9 +52,9 @@ type Session struct {
 	closeOnce  sync.Once                  // closes the driver
 	lastRecv   atomic.Int64               // ns since epoch of the last inbound bytes
 	receiving  atomic.Bool                // the driver is inside Engine.Input
+	kaPing     atomic.Uint32              // value of the last keepalive ping
 	rtt        atomic.Int64               // smoothed round-trip time in ns, 0 if unknown
 	keepalive  *time.Timer                // next keepalive ping or timeout check
-	kaPing     atomic.Uint32              // value of the last keepalive ping
 	kaWritten  atomic.Int64               // when it was written (ns since epoch), 0 if not yet
 	kaQueued   atomic.Int64               // when it was queued (ns since epoch)
 	writeAt    atomic.Int64               // when the driver got the batch it is writing (ns since epoch), 0 if none
@@ -98,7 +97,6 @@ func newSession(d Driver, role Role, c Config) *Session {
 	}
 	s.lr, _ = d.(leadReader)
 	s.iw, _ = d.(inlineWriter)
-	s.dw, _ = d.(directWriter)
 	s.tbl.init(role, &c, s.watch)
 	s.tx.init(&c, d.Wake)
 	if c.KeepAliveInterval > 0 {

@@ -16,11 +16,11 @@ func rawConn(c syscall.Conn) syscall.RawConn {
 	return rc
 }
 
-// tryOnce is tryWrite's callback: one write(2) of d.try on the
+// tryOnce is tryWrite's callback: one write(2) of d.sw.try on the
 // non-blocking socket. It never asks to wait: a full socket writes 0.
 func (d *goroutineDriver) tryOnce(fd uintptr) bool {
 	for {
-		n, err := syscall.Write(int(fd), d.try)
+		n, err := syscall.Write(int(fd), d.sw.try)
 		switch err {
 		case syscall.EINTR:
 			continue
@@ -30,7 +30,7 @@ func (d *goroutineDriver) tryOnce(fd uintptr) bool {
 		default:
 			n, err = 0, os.NewSyscallError("write", err)
 		}
-		d.tryN, d.tryE = n, err
+		d.sw.n, d.sw.err = n, err
 		return true
 	}
 }

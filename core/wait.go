@@ -47,6 +47,9 @@ type wakeup struct {
 	ring *ring.Ring // the stream's ring: payload for another goes elsewhere
 	at   uint64     // ring.Consumed() when offered: payload goes here only while the ring holds nothing unread
 	got  int        // bytes copied into buf
+	// claimed is how much of buf the dispatcher's claimer reads into
+	// (Session.payloadSpace); it belongs to the claimer.
+	claimed int
 }
 
 // States of wakeup.lend.

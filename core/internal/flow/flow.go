@@ -67,7 +67,7 @@ type Receiver struct {
 	Window  uint32 // current window size in bytes
 	Max     uint32 // ceiling for auto-tuning; Window never exceeds it
 	unacked uint32 // bytes consumed since the last increment
-	unread  int    // bytes received but not consumed, as of the last Add
+	unread  uint32 // bytes received but not consumed, as of the last Add (at most a window)
 	// The growth epoch: when it began and how much had been read then. It
 	// begins at the first read past epochFrom, the sender's limit before
 	// the update that ended the last one (0 at first): the first bytes
@@ -116,7 +116,7 @@ func (r *Receiver) Add(n, unread int) bool {
 	caughtUp := r.unread == 0 // these bytes arrived after the last read
 	r.unacked += uint32(n)
 	r.read += uint64(n)
-	r.unread = unread
+	r.unread = uint32(unread)
 	if r.probed() && !caughtUp {
 		r.probeEnd = 0 // they may have waited to be read: no sample
 	}
@@ -139,7 +139,7 @@ func (r *Receiver) epochBegins() bool { return r.epochStart.IsZero() && r.read >
 // window has been read in it and the reader keeps up (at most a quarter
 // window unread).
 func (r *Receiver) decidable() bool {
-	return !r.epochStart.IsZero() && r.read-r.epochRead >= uint64(r.Window/2) && r.unread <= int(r.Window/4)
+	return !r.epochStart.IsZero() && r.read-r.epochRead >= uint64(r.Window/2) && r.unread <= r.Window/4
 }
 
 // probed reports whether the reader got past the probe's limit: the sender

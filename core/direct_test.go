@@ -208,10 +208,7 @@ func checkDirectWrite(t *testing.T, client, server *Session) {
 		t.Fatal(err)
 	}
 	mustWrite(t, c, "open") // the SYN goes out before the large Write
-	s, err := server.AcceptStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := acceptWithin(t, server)
 	want := append([]byte("open"), pattern(1<<20)...)
 	want = append(want, "0123456789"...)
 	done := make(chan []byte, 1)

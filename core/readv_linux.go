@@ -55,24 +55,12 @@ func (d *goroutineDriver) initDirect(c syscall.Conn) {
 // d.bufs. It never asks to wait: a full socket writes 0.
 func (d *goroutineDriver) writevOnce(fd uintptr) bool {
 	w := d.sw
-	for _, b := range d.bufs {
-		v := syscall.Iovec{Base: &b[0]}
-		v.SetLen(len(b))
-		w.vecs = append(w.vecs, v)
-	}
-	var n uintptr
+	var n int
 	var errno syscall.Errno
-	for {
-		n, _, errno = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&w.vecs[0])), uintptr(len(w.vecs)))
-		if errno != syscall.EINTR {
-			break
-		}
-	}
-	clear(w.vecs) // keep no reference to a Write's buffer
-	w.vecs = w.vecs[:0]
+	n, errno, w.vecs = vectored(syscall.SYS_WRITEV, fd, d.bufs, w.vecs)
 	switch errno {
 	case 0:
-		w.n = int(n)
+		w.n = n
 	case syscall.EAGAIN:
 	default:
 		w.err = os.NewSyscallError("writev", errno)
@@ -94,22 +82,10 @@ func (d *goroutineDriver) readvOnce(fd uintptr) bool {
 		space += len(b)
 	}
 	r.bufs = append(r.bufs, d.rbuf[:frame.HeaderSize])
-	for _, b := range r.bufs {
-		v := syscall.Iovec{Base: &b[0]}
-		v.SetLen(len(b))
-		r.vecs = append(r.vecs, v)
-	}
-	var n uintptr
+	var n int
 	var errno syscall.Errno
-	for {
-		n, _, errno = syscall.Syscall(syscall.SYS_READV, fd, uintptr(unsafe.Pointer(&r.vecs[0])), uintptr(len(r.vecs)))
-		if errno != syscall.EINTR {
-			break
-		}
-	}
+	n, errno, r.vecs = vectored(syscall.SYS_READV, fd, r.bufs, r.vecs)
 	clear(r.bufs) // keep no reference to a Read's buffer
-	clear(r.vecs)
-	r.vecs = r.vecs[:0]
 	if errno != 0 {
 		s.payloadRead(0)
 		if errno == syscall.EAGAIN {
@@ -123,11 +99,33 @@ func (d *goroutineDriver) readvOnce(fd uintptr) bool {
 		// which must not interrupt its next read for nothing.
 		k.leader.Store(nil)
 	}
-	got := min(int(n), space)
+	got := min(n, space)
 	s.payloadRead(got)
-	r.did, r.n = true, int(n)-got
+	r.did, r.n = true, n-got
 	if n == 0 {
 		r.err = io.EOF
 	}
 	return true
+}
+
+// vectored makes one readv(2) or writev(2) (trap) of bufs, none empty, on
+// fd, retried on EINTR, with vecs as scratch space for the iovecs, and
+// returns the bytes moved, the error and vecs emptied (keeping no
+// reference to the buffers).
+func vectored(trap, fd uintptr, bufs [][]byte, vecs []syscall.Iovec) (int, syscall.Errno, []syscall.Iovec) {
+	for _, b := range bufs {
+		v := syscall.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		vecs = append(vecs, v)
+	}
+	var n uintptr
+	var errno syscall.Errno
+	for {
+		n, _, errno = syscall.Syscall(trap, fd, uintptr(unsafe.Pointer(&vecs[0])), uintptr(len(vecs)))
+		if errno != syscall.EINTR {
+			break
+		}
+	}
+	clear(vecs)
+	return int(n), errno, vecs[:0]
 }

@@ -420,9 +420,7 @@ func (q *sendQueue) direct(st *Stream, p []byte, bufs [][]byte, hdrs []byte, max
 	for off := 0; off < c; {
 		k := min(c-off, q.maxFrame)
 		at := len(hdrs)
-		hdrs = frame.AppendHeader(hdrs, frame.Header{
-			Version: q.dialect.version(), Type: frame.TypeData, StreamID: st.id, Length: uint32(k),
-		})
+		hdrs = frame.AppendHeader(hdrs, q.dataHeader(st, 0, k))
 		bufs = append(bufs, hdrs[at:len(hdrs):len(hdrs)], p[off:off+k])
 		q.inflightLen += frame.HeaderSize + k
 		off += k
@@ -576,14 +574,18 @@ func (q *sendQueue) appendFrameLocked(st *Stream, flags frame.Flags) {
 		tx.out = dataBufs.Get(frame.HeaderSize)
 	}
 	tx.lastHdr = len(tx.out.B)
-	tx.out.B = frame.AppendHeader(tx.out.B, frame.Header{
-		Version: q.dialect.version(), Type: frame.TypeData, Flags: flags, StreamID: st.id,
-	})
+	tx.out.B = frame.AppendHeader(tx.out.B, q.dataHeader(st, flags, 0))
 	q.queued += frame.HeaderSize
 	if !tx.inSched {
 		tx.inSched = true
 		q.sched.push(st)
 	}
+}
+
+// dataHeader is the header of a Data frame of st with flags and an n-byte
+// payload.
+func (q *sendQueue) dataHeader(st *Stream, flags frame.Flags, n int) frame.Header {
+	return frame.Header{Version: q.dialect.version(), Type: frame.TypeData, Flags: flags, StreamID: st.id, Length: uint32(n)}
 }
 
 // appendFlagLocked sets flag on st's last queued frame, or queues an empty

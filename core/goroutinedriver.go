@@ -77,12 +77,13 @@ type readRole struct {
 	readers atomic.Int32               // goroutines in await (leading or not)
 	passive atomic.Int32               // goroutines waiting for inbound frames that do not lead
 	closing atomic.Bool                // Close was called: the reader goroutine reads to the end
-	bgWake  chan struct{}              // 1-buffered: the reader goroutine should read (or look, if fired)
+	bgWake  chan struct{}              // 1-buffered: the reader goroutine should take the role
 	turn    chan struct{}              // 1-buffered: the role was let go while someone wanted it
-	grace   atomic.Pointer[time.Timer] // made at the first release: lets the reader goroutine look whether the role was left free
+	grace   atomic.Pointer[time.Timer] // made at the first release: looks whether the role was left free
 	armed   atomic.Bool                // grace is running
-	fired   atomic.Bool                // grace fired: bgWake asks to look
+	period  atomic.Int64               // grace's period: readGrace, longer while leaders keep taking the role
 	gen     atomic.Uint64              // counts releases of the role
+	seen    atomic.Uint64              // gen at grace's last look
 
 	intrMu sync.Mutex
 	intr   bool // a read deadline in the past interrupts the leader's read
@@ -112,10 +113,17 @@ const smallRead = 2 << 10
 // free after a leader let it go before the reader goroutine takes it: long
 // enough that an application reading again after handling a reply finds it
 // free, short enough that traffic nobody leads for (pings, a GoAway,
-// window updates, SYNs for an accept loop) is read promptly. The timer is
-// armed once per period, not reset at every release: resetting a timer at
-// every round trip would wake the runtime's network poller each time.
-const readGrace = 250 * time.Microsecond
+// window updates, data for a stream whose reader is busy) is read
+// promptly; waits that cannot lead wake the reader goroutine at once. The
+// timer is armed once per period, not reset at every release: resetting a
+// timer at every round trip would wake the runtime's network poller each
+// time. While leaders keep taking the role the period doubles, up to
+// readGraceMax, so that a steady request/response stream wakes the
+// runtime's timers a few hundred times a second, not thousands.
+const (
+	readGrace    = 250 * time.Microsecond
+	readGraceMax = 4 * time.Millisecond
+)
 
 // inlineMax bounds the batch an inline writer copies into one buffer to
 // write; a larger batch goes to the writer goroutine.
@@ -251,7 +259,6 @@ func (d *goroutineDriver) readLoop() {
 	defer d.readerExited()
 	quit := d.quit
 	held := true // it starts with the role
-	var seen uint64
 	for {
 		if d.rend.Load() != rOpen {
 			// Over: seen by us, or by a leader that left the role taken.
@@ -267,11 +274,7 @@ func (d *goroutineDriver) readLoop() {
 		r := d.rd.Load() // not nil: readHeld let the role go
 		select {
 		case <-r.bgWake:
-			if r.fired.Swap(false) {
-				held = d.graceOver(&seen)
-			} else {
-				held = d.acquireRead()
-			}
+			held = d.acquireRead()
 		case <-quit:
 			quit = nil // from now on a leader letting go wakes us
 			held = d.acquireRead()
@@ -408,38 +411,33 @@ func (d *goroutineDriver) releaseRead() {
 	r.gen.Add(1)
 	if !r.armed.Load() && r.armed.CompareAndSwap(false, true) {
 		if t := r.grace.Load(); t != nil {
-			t.Reset(readGrace)
+			t.Reset(time.Duration(r.period.Load()))
 		} else {
 			r.grace.Store(time.AfterFunc(readGrace, d.graceFired))
 		}
 	}
 }
 
-// graceFired runs when the grace timer fires: the reader goroutine looks.
+// graceFired runs when the grace timer fires: if the role is free and
+// was not taken and let go again since the last look, the reader goroutine
+// takes it; if it was, the timer looks again a period later, the period
+// doubled (leaders are busy).
 func (d *goroutineDriver) graceFired() {
-	r := d.rd.Load()
-	r.fired.Store(true)
-	notify(r.bgWake)
-}
-
-// graceOver runs in the reader goroutine when the grace timer fires: it
-// takes the read role if nobody took it since the last time (gen is where
-// the release count stood then); if it was let go again meanwhile, it looks
-// once more a period later.
-func (d *goroutineDriver) graceOver(seen *uint64) bool {
 	r := d.rd.Load()
 	r.armed.Store(false)
 	if d.reading.Load() {
-		return false // a leader has it; its release arms the timer again
+		return // a leader has it; its release arms the timer again
 	}
-	if g := r.gen.Load(); g != *seen {
-		*seen = g
+	if g := r.gen.Load(); r.seen.Swap(g) != g {
+		p := min(2*r.period.Load(), int64(readGraceMax))
+		r.period.Store(p)
 		if r.armed.CompareAndSwap(false, true) {
-			r.grace.Load().Reset(readGrace)
+			r.grace.Load().Reset(time.Duration(p))
 		}
-		return false
+		return
 	}
-	return d.acquireRead()
+	r.period.Store(int64(readGrace))
+	notify(r.bgWake)
 }
 
 // left implements leadReader: a reader whose stream is over will not come
@@ -455,6 +453,7 @@ func (d *goroutineDriver) left() {
 // an idle session does without it.
 func (d *goroutineDriver) newReadRole() *readRole {
 	r := &readRole{conn: d.conn.(net.Conn), bgWake: make(chan struct{}, 1), turn: make(chan struct{}, 1)}
+	r.period.Store(int64(readGrace))
 	if !d.rd.CompareAndSwap(nil, r) {
 		return d.rd.Load()
 	}
@@ -540,14 +539,13 @@ func (d *goroutineDriver) lead(k *wakeup, done <-chan struct{}) {
 
 // watch implements leadReader: delta +1 registers a goroutine that waits
 // for inbound frames without reading the transport itself, -1 withdraws it.
-// A free role then goes to the reader goroutine at once if no release is
-// recent (the grace timer is not running), else when the timer says so.
+// A free role then goes to the reader goroutine at once.
 func (d *goroutineDriver) watch(delta int32) {
 	r := d.rd.Load()
 	if r == nil {
 		return
 	}
-	if r.passive.Add(delta) > 0 && delta > 0 && !d.reading.Load() && !r.armed.Load() {
+	if r.passive.Add(delta) > 0 && delta > 0 && !d.reading.Load() {
 		notify(r.bgWake)
 	}
 }

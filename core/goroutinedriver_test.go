@@ -293,6 +293,63 @@ func TestLeaderHandsOn(t *testing.T) {
 	}
 }
 
+// While a stream keeps leading, the grace period after each release
+// lengthens, so the timer fires rarely; once nobody leads, the reader
+// goroutine takes the role (a ping is answered) and the period is back to
+// its start. A Write on such a stream that waits for credit completes: the
+// reader goroutine reads the peer's window updates meanwhile.
+func TestGracePeriod(t *testing.T) {
+	client, server := tcpPair(t, nil)
+	cs, ss := rrStreams(t, client, server, 1)
+	c, s := cs[0], ss[0]
+	d := client.drv.(*goroutineDriver)
+	r := d.rd.Load()
+	deadline := time.Now().Add(roleTimeout)
+	for r.period.Load() < int64(readGraceMax) {
+		if time.Now().After(deadline) {
+			t.Fatalf("grace period %v after leading for %v; want %v", time.Duration(r.period.Load()), roleTimeout, readGraceMax)
+		}
+		mustWrite(t, c, "q")
+		mustRead(t, s, "q")
+		mustWrite(t, s, "a")
+		mustRead(t, c, "a")
+	}
+
+	// Nobody reads on the client now.
+	ctx, cancel := context.WithTimeout(context.Background(), roleTimeout)
+	defer cancel()
+	if _, err := server.Ping(ctx); err != nil {
+		t.Fatalf("ping with no Read on the peer: %v", err)
+	}
+	for !d.reading.Load() || r.period.Load() != int64(readGrace) {
+		if ctx.Err() != nil {
+			t.Fatalf("reader goroutine reading %v, grace period %v; want true, %v", d.reading.Load(), time.Duration(r.period.Load()), readGrace)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+
+	// A stream that leads again, then writes more than its credit: the
+	// reader goroutine must read the peer's window updates while the Write
+	// waits.
+	mustWrite(t, c, "q")
+	mustRead(t, s, "q")
+	mustWrite(t, s, "a")
+	mustRead(t, c, "a")
+	big := make([]byte, 4<<20)
+	got := make(chan error, 1)
+	go func() {
+		_, err := io.ReadFull(s, make([]byte, len(big)))
+		got <- err
+	}()
+	c.SetWriteDeadline(time.Now().Add(roleTimeout))
+	if _, err := c.Write(big); err != nil {
+		t.Fatalf("Write waiting for credit: %v", err)
+	}
+	if err := awaitErr(t, got); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A Write after a Read writes inline without ever blocking in the
 // transport: with a small socket buffer and a peer that does not read, the
 // socket fills mid-batch, the rest goes on in the writer goroutine, a

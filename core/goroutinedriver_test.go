@@ -396,3 +396,64 @@ func TestInlineWriteSocketFull(t *testing.T) {
 		}
 	}
 }
+
+// A stream read in bulk (Reads that return data, one after another) leads
+// the session's reading like a request/response stream: its next Read that
+// waits reads the transport itself. A Write ends the run: the next Read
+// waits without leading until the stream shows a pattern again.
+func TestBulkReaderLeads(t *testing.T) {
+	client, server := tcpPair(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), roleTimeout)
+	defer cancel()
+	c, err := client.OpenStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, c, "open")
+	s, err := server.AcceptStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRead(t, s, "open")
+	for _, chunk := range []string{"a", "b", "c"} {
+		mustWrite(t, s, chunk)
+		mustRead(t, c, chunk)
+	}
+	if !c.io.shown() {
+		t.Fatal("three Reads in a row: the stream does not count as read in bulk")
+	}
+	d := client.drv.(*goroutineDriver)
+	done := readAsync(c, 1)
+	awaitRole(t, client, server, 1, 0)
+	if r := d.rd.Load(); r.passive.Load() != 0 {
+		t.Fatal("the bulk reader's Read waits without leading")
+	}
+	mustWrite(t, s, "d")
+	if err := awaitErr(t, done); err != nil {
+		t.Fatal(err)
+	}
+
+	mustWrite(t, c, "w") // the run ends
+	if c.io.shown() {
+		t.Fatal("the stream still counts as read in bulk after a Write")
+	}
+	done = readAsync(c, 1)
+	awaitPassive(t, client, 1)
+	mustWrite(t, s, "e")
+	if err := awaitErr(t, done); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// awaitPassive waits until n goroutines wait on s without leading.
+func awaitPassive(t *testing.T, s *Session, n int32) {
+	t.Helper()
+	d := s.drv.(*goroutineDriver)
+	deadline := time.Now().Add(roleTimeout)
+	for r := d.rd.Load(); r == nil || r.passive.Load() != n; r = d.rd.Load() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never %d goroutines waiting without leading", n)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}

@@ -57,49 +57,68 @@ const (
 	stRemoved                // left the session's table
 )
 
-// ioPattern tells whether a stream is used request/response: a Read that
-// returns data, then a Write, again and again. Only such a stream's
-// goroutine comes back soon to read after it wrote (and to write after it
-// read), so only it gains from reading and writing the transport itself;
-// on a stream that only sends, or opens, exchanges once and closes, doing
-// so costs more than it saves (small writes no longer coalesce, the
-// reader goroutine is woken to take the reading back).
+// ioPattern tells how a stream is used: request/response (a Read that
+// returns data, then a Write, again and again) or read in bulk (Reads that
+// return data, one after another). Only on such a stream does the
+// application come back soon to read (and, request/response, to write
+// after it read), so only there does its goroutine gain from reading (and
+// writing) the transport itself; on a stream that only sends, or opens,
+// exchanges once and closes, doing so costs more than it saves (small
+// writes no longer coalesce, the reader goroutine is woken to take the
+// reading back).
 type ioPattern struct{ v atomic.Uint32 }
 
 const (
-	ioReadLast = 1 // the last Read or Write was a Read that returned data
-	ioRound    = 2 // one Read-then-Write, counted in the bits above ioReadLast
-	ioShown    = 2 * ioRound
+	ioReadLast = 1           // the last Read or Write was a Read that returned data
+	ioRound    = 2           // one Read-then-Write, counted in bits 1-2
+	ioShown    = 2 * ioRound // request/response shown
+	ioRounds   = 3 * ioRound // the bits of the count of rounds
+	ioRun      = 8           // one Read after a Read, counted in bits 3-4 until a Write
+	ioRunShown = 2 * ioRun   // read in bulk
+	ioRuns     = 3 * ioRun   // the bits of the count of Reads after a Read
 )
 
 // read records a Read that returned data.
 func (p *ioPattern) read() {
-	if p.v.Load()&ioReadLast == 0 {
-		p.v.Or(ioReadLast)
+	for {
+		old := p.v.Load()
+		v := old | ioReadLast
+		if old&ioReadLast != 0 {
+			if old&ioRuns >= ioRunShown {
+				return
+			}
+			v += ioRun
+		}
+		if p.v.CompareAndSwap(old, v) {
+			return
+		}
 	}
 }
 
 // write records a Write and reports whether it follows a Read on a stream
-// that has shown the pattern: then the Write may write inline.
+// that has shown request/response: then the Write may write inline.
 func (p *ioPattern) write() bool {
 	for {
 		old := p.v.Load()
 		if old&ioReadLast == 0 {
 			return false
 		}
-		v := old &^ ioReadLast
-		if v < ioShown {
+		v := old &^ (ioReadLast | ioRuns)
+		if v&ioRounds < ioShown {
 			v += ioRound
 		}
 		if p.v.CompareAndSwap(old, v) {
-			return old >= ioShown
+			return old&ioRounds >= ioShown
 		}
 	}
 }
 
-// shown reports whether the stream has shown the pattern: then its Reads
-// may lead the session's reading.
-func (p *ioPattern) shown() bool { return p.v.Load() >= ioShown }
+// shown reports whether the stream is used request/response or read in
+// bulk: then its Reads may lead the session's reading.
+func (p *ioPattern) shown() bool {
+	v := p.v.Load()
+	return v&ioRounds >= ioShown || v&ioRuns >= ioRunShown
+}
 
 func newStream(s *Session, id uint32) *Stream {
 	st := &Stream{id: id, sess: s, tx: newTxState()}

@@ -145,14 +145,21 @@ func awaitRole(t *testing.T, s, peer *Session, readers, want int32) {
 	}
 }
 
-// awaitReaders waits until n goroutines wait in s's await.
-func awaitReaders(t *testing.T, s *Session, n int32) {
+// awaitReaders waits until n goroutines wait in s's await; passive
+// counts only those that do not lead.
+func awaitReaders(t *testing.T, s *Session, n int32, passive bool) {
 	t.Helper()
 	d := s.drv.(*goroutineDriver)
+	count := func(r *readRole) int32 {
+		if passive {
+			return r.passive.Load()
+		}
+		return r.readers.Load()
+	}
 	deadline := time.Now().Add(roleTimeout)
-	for r := d.rd.Load(); r == nil || r.readers.Load() != n; r = d.rd.Load() {
+	for r := d.rd.Load(); r == nil || count(r) != n; r = d.rd.Load() {
 		if time.Now().After(deadline) {
-			t.Fatalf("never %d Reads waiting", n)
+			t.Fatalf("never %d Reads waiting (passive only: %v)", n, passive)
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
@@ -248,7 +255,7 @@ func TestLeaderManyReaders(t *testing.T) {
 			}()
 		}
 		if round%2 == 0 {
-			awaitReaders(t, client, n) // else some come late
+			awaitReaders(t, client, n, false) // else some come late
 		}
 		for i := range ss {
 			s := ss[(i*5+round)%n] // a different order each round
@@ -438,22 +445,9 @@ func TestBulkReaderLeads(t *testing.T) {
 		t.Fatal("the stream still counts as read in bulk after a Write")
 	}
 	done = readAsync(c, 1)
-	awaitPassive(t, client, 1)
+	awaitReaders(t, client, 1, true)
 	mustWrite(t, s, "e")
 	if err := awaitErr(t, done); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// awaitPassive waits until n goroutines wait on s without leading.
-func awaitPassive(t *testing.T, s *Session, n int32) {
-	t.Helper()
-	d := s.drv.(*goroutineDriver)
-	deadline := time.Now().Add(roleTimeout)
-	for r := d.rd.Load(); r == nil || r.passive.Load() != n; r = d.rd.Load() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never %d goroutines waiting without leading", n)
-		}
-		time.Sleep(100 * time.Microsecond)
 	}
 }

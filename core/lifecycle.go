@@ -76,9 +76,6 @@ func (s *Session) Shutdown(ctx context.Context) error {
 		s.tx.goAway()
 	}
 	err := s.tbl.awaitEmpty(ctx)
-	if err == nil && s.IsClosed() {
-		return nil // ended meanwhile (Close, the peer)
-	}
 	if err != nil {
 		// The streams still open are cut off, as by Close: the peer's fail
 		// at once, and its session, which has our GoAway, ends once idle,
@@ -86,11 +83,13 @@ func (s *Session) Shutdown(ctx context.Context) error {
 		s.resetOnEnd.Store(true)
 	}
 	// Drained: the streams' last data and FINs may still be queued; they
-	// go out before the transport closes.
+	// go out before the transport closes. If the session ended meanwhile
+	// (Close, the peer's GoAway), finish does nothing.
 	s.finish(ErrSessionClosed, nil, err == nil)
 	if err == nil {
-		// Returning earlier would let the caller close what carries the
-		// transport (a process, a shared UDP socket) under the last frames.
+		// Returning earlier, even when the session ended meanwhile, would
+		// let the caller close what carries the transport (a process, a
+		// shared UDP socket) under the last frames.
 		s.mu.Lock()
 		if s.driverOut == nil && !s.driverGone {
 			s.driverOut = make(chan struct{})

@@ -84,8 +84,9 @@ type Config struct {
 	// the peer to acknowledge what was written (default 5s; 0 closes at
 	// once). KCP has no orderly close: without it the last frames, the
 	// GoAway and the data a Shutdown flushed among them, are lost whenever
-	// one packet of them is. Once everything is in flight the wait is cut
-	// to a few retransmission timeouts, so a peer that is gone costs little.
+	// one packet of them is. The wait also ends once the peer has
+	// acknowledged nothing for 4 retransmission timeouts, so a peer that is
+	// gone costs little, while one that acknowledges slowly gets it all.
 	Linger time.Duration
 	// Mux configures the sessions over KCP; nil means DefaultMuxConfig().
 	Mux *core.Config

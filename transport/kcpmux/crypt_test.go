@@ -102,7 +102,7 @@ func TestSharedCipher(t *testing.T) {
 // lossy link intact.
 func TestFEC(t *testing.T) {
 	cfg := testConfig(func(c *Config) { c.DataShards, c.ParityShards = 10, 3 })
-	client, server := pairOverLink(t, cfg, 0.05, 5*time.Millisecond)
+	client, server := pairOverLink(t, cfg, lossy(0.05, 5*time.Millisecond))
 	echoOnce(t, client, server, payload(3, 1<<20))
 }
 

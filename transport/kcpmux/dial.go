@@ -72,7 +72,7 @@ func DialOver(ctx context.Context, pc net.PacketConn, raddr net.Addr, cfg *Confi
 // DefaultDialTimeout, for the server to answer a ping; on failure it
 // closes everything, c included.
 func (st *settings) client(ctx context.Context, c *kcp.UDPSession) (*core.Session, error) {
-	s, err := core.Client(&conn{c, st.Linger}, st.Mux)
+	s, err := core.Client(st.conn(c), st.Mux)
 	if err != nil {
 		c.Close()
 		return nil, err

@@ -45,7 +45,7 @@ func (l *Listener) AcceptSession(ctx context.Context) (*core.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := core.Server(&conn{c, l.cl.st.Linger}, l.cl.st.Mux)
+	s, err := core.Server(l.cl.st.conn(c), l.cl.st.Mux)
 	if err != nil {
 		c.Close()
 		return nil, err

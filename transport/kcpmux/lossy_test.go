@@ -12,32 +12,36 @@ import (
 	"github.com/xtaci/lossyconn"
 )
 
-// lossyLink returns the two ends of an in-memory packet link that drops
-// loss of the packets each way and delays the rest by delay.
-func lossyLink(t testing.TB, loss float64, delay time.Duration) (a, b *lossyconn.LossyConn) {
+// lossy describes a link that drops loss of the packets each way and
+// delays the rest by delay.
+func lossy(loss float64, delay time.Duration) lossyconn.Config {
+	return lossyconn.Config{Delay: delay, RandomLossRate: loss}
+}
+
+// newLink returns the two ends of an in-memory packet link that behaves as
+// c says each way.
+func newLink(t testing.TB, c lossyconn.Config) (a, b *lossyconn.LossyConn) {
 	t.Helper()
+	// Let KCP's windows, not the simulator's queues, bound what is in
+	// flight.
+	c.QueueSize = 1 << 16
+	c.MaxPendingPackets = 1 << 16
 	mk := func(seed int64) *lossyconn.LossyConn {
-		c, err := lossyconn.NewWithConfig(lossyconn.Config{
-			Delay:          delay,
-			RandomLossRate: loss,
-			Seed:           seed, // fixed, so a failure can be replayed
-			// Let KCP's windows, not the simulator's queues, bound what is
-			// in flight.
-			QueueSize:         1 << 16,
-			MaxPendingPackets: 1 << 16,
-		})
+		c.Seed = seed // fixed, so a failure can be replayed
+		lc, err := lossyconn.NewWithConfig(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c
+		return lc
 	}
 	return mk(1), mk(2)
 }
 
-// pairOverLink returns both ends of a session over KCP on a lossy link.
-func pairOverLink(t testing.TB, cfg *Config, loss float64, delay time.Duration) (client, server *core.Session) {
+// pairOverLink returns both ends of a session over KCP on an in-memory
+// link that behaves as link says.
+func pairOverLink(t testing.TB, cfg *Config, link lossyconn.Config) (client, server *core.Session) {
 	t.Helper()
-	cpc, spc := lossyLink(t, loss, delay)
+	cpc, spc := newLink(t, link)
 	ln, err := NewListener(spc, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +62,7 @@ func TestLossyBulk(t *testing.T) {
 	if testing.Short() {
 		size = 1 << 20
 	}
-	client, server := pairOverLink(t, testConfig(nil), 0.10, 20*time.Millisecond)
+	client, server := pairOverLink(t, testConfig(nil), lossy(0.10, 20*time.Millisecond))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -121,11 +125,31 @@ func sendAndVerify(ctx context.Context, s *core.Session, seed uint64, size int) 
 	return nil
 }
 
-// TestShutdownDeliversTail: data a Shutdown flushed reaches the peer over a
-// lossy link, though the transport closes right after: the KCP connection
-// lingers until the peer has acknowledged it.
+// TestShutdownDeliversTail: data a Shutdown flushed reaches the peer,
+// though the transport closes right after: the KCP connection lingers
+// until the peer has acknowledged it, over a lossy link, and over a slow
+// one where the last acknowledgements come long after a few retransmission
+// timeouts (the linger used to give up then).
 func TestShutdownDeliversTail(t *testing.T) {
-	client, server := pairOverLink(t, testConfig(nil), 0.10, 20*time.Millisecond)
+	links := map[string]lossyconn.Config{
+		"lossy": lossy(0.10, 20*time.Millisecond),
+		// Acknowledgements queue behind 256 KiB at 512 KiB/s, and a fifth
+		// of the packets are lost.
+		"slow": {Delay: 5 * time.Millisecond, BandwidthBytesPerSec: 512 << 10, RandomLossRate: 0.2},
+	}
+	for name, link := range links {
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig(func(c *Config) { c.Linger = testTimeout })
+			client, server := pairOverLink(t, cfg, link)
+			shutdownDeliversTail(t, client, server)
+		})
+	}
+}
+
+// shutdownDeliversTail has the server write a window's worth of data and
+// its FIN on a stream, then shut down, and checks that the client reads it
+// all, then EOF.
+func shutdownDeliversTail(t *testing.T, client, server *core.Session) {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	a, err := client.OpenStream(ctx)

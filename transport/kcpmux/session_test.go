@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/netmux/netmux/core"
 	"go.uber.org/goleak"
@@ -254,4 +255,54 @@ func openPair(t testing.TB, ctx context.Context, opener, acceptor *core.Session)
 		t.Fatal(err)
 	}
 	return a, b
+}
+
+// TestLingerGonePeer: closing a connection whose peer is gone, with data
+// still unacknowledged, does not wait out the linger: the wait ends a few
+// retransmission timeouts after the peer last acknowledged anything.
+func TestLingerGonePeer(t *testing.T) {
+	st, err := resolve(testConfig(func(c *Config) { c.Linger = time.Hour }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := ListenConn("127.0.0.1:0", &st.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	raw, err := st.dial(ctx, ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close() // ends a linger that would outlive the test
+	if _, err := raw.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	peer, err := ln.AcceptConn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer.SetReadDeadline(time.Now().Add(testTimeout))
+	var b [1]byte
+	if _, err := io.ReadFull(peer, b[:]); err != nil {
+		t.Fatal(err)
+	}
+	// The peer's socket goes away, then more is written to it.
+	peer.Close()
+	ln.Close()
+	if _, err := raw.Write(payload(1, 64<<10)); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- st.conn(raw).Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Close still lingering for a peer that is gone")
+	}
 }

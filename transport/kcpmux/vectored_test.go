@@ -48,7 +48,7 @@ func TestVectoredWrites(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		cc = &countingConn{conn: &conn{raw, st.Linger}}
+		cc = &countingConn{conn: st.conn(raw)}
 		client, err := core.Client(cc, st.Mux)
 		if err != nil {
 			raw.Close()

@@ -47,10 +47,7 @@
 // session engine (which copies payload into the streams' buffers and never
 // blocks: flow control bounds what a peer may send), and discarded from
 // gnet at once; an incomplete frame header is kept aside (at most 11
-// bytes). The loop then yields (runtime.Gosched), so that the Reads it woke
-// run before it blocks in epoll_wait again: that system call keeps the
-// loop's P, and with every P held by a loop waiting there, a woken Read
-// could wait until the runtime's monitor takes a P back (up to 10 ms).
+// bytes).
 //
 // Outbound, the session's queued frames go straight to the socket, one
 // vectored write per batch, from whichever goroutine has the work; gnet's

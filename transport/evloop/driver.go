@@ -3,7 +3,6 @@ package evloop
 import (
 	"errors"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -169,11 +168,6 @@ func (d *loopDriver) traffic(c gnet.Conn) gnet.Action {
 		// Everything is consumed or copied: gnet keeps no inbound bytes
 		// for this connection between reads.
 		c.Discard(len(buf))
-		// Let the goroutines feeding woke run on this P now. gnet's loop
-		// next blocks in epoll_wait, a system call that keeps its P: a
-		// woken Read queued there can wait until the runtime's monitor
-		// takes the P back, up to 10 ms, when every P is held that way.
-		runtime.Gosched()
 		if d.discarded > maxDiscard {
 			// The session is over and the peer keeps sending: stop
 			// reading. Before closing, gnet writes what of its queue the

@@ -201,14 +201,7 @@ func TestDirectWriteSocketFull(t *testing.T) {
 // the stream for writing, and checks what the peer reads.
 func checkDirectWrite(t *testing.T, client, server *Session) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), roleTimeout)
-	defer cancel()
-	c, err := client.OpenStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustWrite(t, c, "open") // the SYN goes out before the large Write
-	s := acceptWithin(t, server)
+	c, s := openWith(t, client, server, "open") // the SYN goes out before the large Write
 	want := append([]byte("open"), pattern(1<<20)...)
 	want = append(want, "0123456789"...)
 	done := make(chan []byte, 1)

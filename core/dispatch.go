@@ -90,15 +90,25 @@ func (s *Session) input(p []byte) (int, error) {
 // deliver hands payload to st's reader: straight into the buffer of a Read
 // waiting on an empty ring, the rest (or all) into the ring.
 func (s *Session) deliver(st *Stream, payload []byte) {
-	if k := st.rw.armed.Load(); k != nil {
-		if space, ok := k.claim(&st.ring); ok {
-			n := copy(space, payload)
-			k.release(n)
-			payload = payload[n:]
-		}
+	if k, space := offered(st); k != nil {
+		n := copy(space, payload)
+		k.release(n)
+		payload = payload[n:]
 	}
 	st.ring.Write(payload)
 	st.rw.notify()
+}
+
+// offered claims the buffer that a Read waiting on st's empty ring
+// offered, if any, and returns its wake-up and free space (see
+// wakeup.claim): the caller fills it and calls release at once.
+func offered(st *Stream) (*wakeup, []byte) {
+	if k := st.rw.armed.Load(); k != nil {
+		if space, ok := k.claim(&st.ring); ok {
+			return k, space
+		}
+	}
+	return nil, nil
 }
 
 // payloadSpace appends to dst where the transport's next bytes go when they
@@ -113,13 +123,11 @@ func (s *Session) payloadSpace(dst [][]byte) [][]byte {
 		return dst
 	}
 	st, left := s.in.st, s.in.dec.Left()
-	if k := st.rw.armed.Load(); k != nil {
-		if space, ok := k.claim(&st.ring); ok {
-			space = space[:min(len(space), left)]
-			s.in.lent, k.claimed = k, len(space)
-			dst = append(dst, space)
-			left -= len(space)
-		}
+	if k, space := offered(st); k != nil {
+		space = space[:min(len(space), left)]
+		s.in.lent, k.claimed = k, len(space)
+		dst = append(dst, space)
+		left -= len(space)
 	}
 	if left > 0 {
 		dst = st.ring.Reserve(dst, min(left, directMax))

@@ -69,20 +69,8 @@ func tcpPair(t *testing.T, tune func(c, s *net.TCPConn)) (client, server *Sessio
 // the pattern the driver's fast paths wait for.
 func rrStreams(t *testing.T, client, server *Session, n int) (cs, ss []*Stream) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), roleTimeout)
-	defer cancel()
 	for range n {
-		c, err := client.OpenStream(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Write([]byte("q")); err != nil {
-			t.Fatal(err)
-		}
-		s, err := server.AcceptStream(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, s := openWith(t, client, server, "q")
 		cs, ss = append(cs, c), append(ss, s)
 		mustRead(t, s, "q")
 		for range 3 {
@@ -96,6 +84,20 @@ func rrStreams(t *testing.T, client, server *Session, n int) (cs, ss []*Stream) 
 		}
 	}
 	return cs, ss
+}
+
+// openWith opens a stream from client, writes first on it (its SYN goes
+// with it) and accepts it on server; the caller reads first on s.
+func openWith(t *testing.T, client, server *Session, first string) (c, s *Stream) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), roleTimeout)
+	defer cancel()
+	c, err := client.OpenStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, c, first)
+	return c, acceptWithin(t, server)
 }
 
 func mustRead(t *testing.T, st *Stream, want string) {
@@ -410,17 +412,7 @@ func TestInlineWriteSocketFull(t *testing.T) {
 // waits without leading until the stream shows a pattern again.
 func TestBulkReaderLeads(t *testing.T) {
 	client, server := tcpPair(t, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), roleTimeout)
-	defer cancel()
-	c, err := client.OpenStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustWrite(t, c, "open")
-	s, err := server.AcceptStream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := openWith(t, client, server, "open")
 	mustRead(t, s, "open")
 	for _, chunk := range []string{"a", "b", "c"} {
 		mustWrite(t, s, chunk)

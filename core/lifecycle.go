@@ -140,10 +140,12 @@ func (s *Session) remoteGoAway(code frame.ErrorCode) {
 
 // removeStream drops st from the table once both directions are done; if
 // goodbye was said and nothing is left open, the session finishes, after
-// the last streams' queued data and FINs.
+// the last streams' queued data and FINs. The stream lets go of its window
+// budget and timers first, so that once NumStreams no longer counts it,
+// nothing of it is held.
 func (s *Session) removeStream(st *Stream) {
-	why := s.tbl.remove(st)
 	st.ended()
+	why := s.tbl.remove(st)
 	if why != nil {
 		s.finish(why, nil, true)
 	}

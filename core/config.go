@@ -51,8 +51,10 @@ type Config struct {
 	// buffering.
 	MaxSessionWindow int
 	// MaxSendBuffer bounds the bytes written by the application and not yet
-	// handed to the transport, for the whole session (default 4 MiB);
-	// Write waits while it is full.
+	// handed to the transport, for the whole session (default 512 KiB, one
+	// vectored write's worth: more only lets queued frames go cold in the
+	// CPU cache before the transport copies them); Write waits while it is
+	// full.
 	MaxSendBuffer int
 	// StreamCloseTimeout bounds how long a stream closed with Close waits
 	// for the peer's FIN; past it the stream is reset and leaves the table,
@@ -80,7 +82,7 @@ func DefaultConfig() *Config {
 		KeepAliveTimeout:   30 * time.Second,
 		MaxStreamWindow:    16 << 20,
 		MaxSessionWindow:   64 << 20,
-		MaxSendBuffer:      4 << 20,
+		MaxSendBuffer:      512 << 10,
 		StreamCloseTimeout: 30 * time.Second,
 		WriteTimeout:       5 * time.Second,
 	}

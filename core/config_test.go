@@ -20,7 +20,7 @@ func TestDefaultConfig(t *testing.T) {
 		KeepAliveTimeout:   30 * time.Second,
 		MaxStreamWindow:    16 << 20,
 		MaxSessionWindow:   64 << 20,
-		MaxSendBuffer:      4 << 20,
+		MaxSendBuffer:      512 << 10,
 		StreamCloseTimeout: 30 * time.Second,
 		WriteTimeout:       5 * time.Second,
 	}

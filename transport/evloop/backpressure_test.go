@@ -273,7 +273,8 @@ func TestCloseDrains(t *testing.T) {
 	// hold: once most of MaxSendBuffer is queued, the socket is full and
 	// the driver holds the batch it has taken from the session.
 	writes := burst(t, s)
-	for deadline := time.Now().Add(10 * time.Second); s.Stats().SendQueued < 3<<20; {
+	full := core.DefaultConfig().MaxSendBuffer * 3 / 4
+	for deadline := time.Now().Add(10 * time.Second); s.Stats().SendQueued < full; {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d bytes queued in the session after 10s; want the socket full", s.Stats().SendQueued)
 		}

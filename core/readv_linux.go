@@ -4,9 +4,9 @@ import (
 	"io"
 	"os"
 	"syscall"
-	"unsafe"
 
 	"github.com/netmux/netmux/core/frame"
+	"github.com/netmux/netmux/internal/vecio"
 )
 
 // directReader is the goroutine driver's state for reading payloads
@@ -57,7 +57,7 @@ func (d *goroutineDriver) writevOnce(fd uintptr) bool {
 	w := d.sw
 	var n int
 	var errno syscall.Errno
-	n, errno, w.vecs = vectored(syscall.SYS_WRITEV, fd, d.bufs, w.vecs)
+	n, errno, w.vecs = vecio.Call(syscall.SYS_WRITEV, fd, d.bufs, w.vecs)
 	switch errno {
 	case 0:
 		w.n = n
@@ -84,7 +84,7 @@ func (d *goroutineDriver) readvOnce(fd uintptr) bool {
 	r.bufs = append(r.bufs, d.rbuf[:frame.HeaderSize])
 	var n int
 	var errno syscall.Errno
-	n, errno, r.vecs = vectored(syscall.SYS_READV, fd, r.bufs, r.vecs)
+	n, errno, r.vecs = vecio.Call(syscall.SYS_READV, fd, r.bufs, r.vecs)
 	clear(r.bufs) // keep no reference to a Read's buffer
 	if errno != 0 {
 		s.payloadRead(0)
@@ -106,26 +106,4 @@ func (d *goroutineDriver) readvOnce(fd uintptr) bool {
 		r.err = io.EOF
 	}
 	return true
-}
-
-// vectored makes one readv(2) or writev(2) (trap) of bufs, none empty, on
-// fd, retried on EINTR, with vecs as scratch space for the iovecs, and
-// returns the bytes moved, the error and vecs emptied (keeping no
-// reference to the buffers).
-func vectored(trap, fd uintptr, bufs [][]byte, vecs []syscall.Iovec) (int, syscall.Errno, []syscall.Iovec) {
-	for _, b := range bufs {
-		v := syscall.Iovec{Base: &b[0]}
-		v.SetLen(len(b))
-		vecs = append(vecs, v)
-	}
-	var n uintptr
-	var errno syscall.Errno
-	for {
-		n, _, errno = syscall.Syscall(trap, fd, uintptr(unsafe.Pointer(&vecs[0])), uintptr(len(vecs)))
-		if errno != syscall.EINTR {
-			break
-		}
-	}
-	clear(vecs)
-	return int(n), errno, vecs[:0]
 }

@@ -3,7 +3,6 @@ package evloop
 import (
 	"time"
 
-	gio "github.com/panjf2000/gnet/v2/pkg/io"
 	"golang.org/x/sys/unix"
 )
 
@@ -122,7 +121,7 @@ func (d *loopDriver) writeSocket(bufs [][]byte) (n int, full bool, err error) {
 		return 0, false, errLoopClosed
 	}
 	bufs = bufs[:min(len(bufs), maxIov)]
-	n, err = gio.Writev(d.fd, bufs)
+	n, err = writev(d.fd, bufs)
 	switch {
 	case err == unix.EAGAIN || err == unix.EINTR:
 		n, err = 0, nil

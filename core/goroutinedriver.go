@@ -73,17 +73,17 @@ type goroutineDriver struct {
 // goroutineDriver.
 type readRole struct {
 	conn    interface{ SetReadDeadline(time.Time) error }
-	want    atomic.Int32               // goroutines waiting to lead
-	readers atomic.Int32               // goroutines in await (leading or not)
-	passive atomic.Int32               // goroutines waiting for inbound frames that do not lead
-	closing atomic.Bool                // Close was called: the reader goroutine reads to the end
-	bgWake  chan struct{}              // 1-buffered: the reader goroutine should take the role
-	turn    chan struct{}              // 1-buffered: the role was let go while someone wanted it
-	grace   atomic.Pointer[time.Timer] // made at the first release: looks whether the role was left free
-	armed   atomic.Bool                // grace is running
-	period  atomic.Int64               // grace's period: readGrace, longer while leaders keep taking the role
-	gen     atomic.Uint64              // counts releases of the role
-	seen    atomic.Uint64              // gen at grace's last look
+	want    atomic.Int32  // goroutines waiting to lead
+	readers atomic.Int32  // goroutines in await (leading or not)
+	passive atomic.Int32  // goroutines waiting for inbound frames that do not lead
+	closing atomic.Bool   // Close was called: the reader goroutine reads to the end
+	bgWake  chan struct{} // 1-buffered: the reader goroutine should take the role
+	turn    chan struct{} // 1-buffered: the role was let go while someone wanted it
+	grace   *time.Timer   // made stopped with the role: looks whether the role was left free
+	armed   atomic.Bool   // grace is running
+	period  atomic.Int64  // grace's period: readGrace, longer while leaders keep taking the role
+	gen     atomic.Uint64 // counts releases of the role
+	seen    atomic.Uint64 // gen at grace's last look
 
 	intrMu sync.Mutex
 	intr   bool // a read deadline in the past interrupts the leader's read
@@ -383,9 +383,7 @@ func (d *goroutineDriver) finishRead() {
 		d.large = nil
 	}
 	if r := d.rd.Load(); r != nil {
-		if t := r.grace.Load(); t != nil {
-			t.Stop()
-		}
+		r.grace.Stop()
 	}
 }
 
@@ -410,11 +408,7 @@ func (d *goroutineDriver) releaseRead() {
 	}
 	r.gen.Add(1)
 	if !r.armed.Load() && r.armed.CompareAndSwap(false, true) {
-		if t := r.grace.Load(); t != nil {
-			t.Reset(time.Duration(r.period.Load()))
-		} else {
-			r.grace.Store(time.AfterFunc(readGrace, d.graceFired))
-		}
+		r.grace.Reset(time.Duration(r.period.Load()))
 	}
 }
 
@@ -432,7 +426,7 @@ func (d *goroutineDriver) graceFired() {
 		p := min(2*r.period.Load(), int64(readGraceMax))
 		r.period.Store(p)
 		if r.armed.CompareAndSwap(false, true) {
-			r.grace.Load().Reset(time.Duration(p))
+			r.grace.Reset(time.Duration(p))
 		}
 		return
 	}
@@ -454,6 +448,10 @@ func (d *goroutineDriver) left() {
 func (d *goroutineDriver) newReadRole() *readRole {
 	r := &readRole{conn: d.conn.(net.Conn), bgWake: make(chan struct{}, 1), turn: make(chan struct{}, 1)}
 	r.period.Store(int64(readGrace))
+	// Made before r is shared, so that it exists whenever it can fire: made
+	// at the first release instead, it fired once before it was stored.
+	r.grace = time.AfterFunc(time.Hour, d.graceFired)
+	r.grace.Stop()
 	if !d.rd.CompareAndSwap(nil, r) {
 		return d.rd.Load()
 	}

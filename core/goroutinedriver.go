@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -614,10 +615,27 @@ func (d *goroutineDriver) writeLoop() {
 			}
 			continue // an inline writer has the role; it looks again before letting go
 		}
+		d.letOthersQueue()
 		if !d.flush() {
 			return
 		}
 		d.releaseWrite()
+	}
+}
+
+// letOthersQueue yields the writer goroutine's P once before it takes a
+// batch, when the session has several streams: the goroutines the runtime
+// made ready meanwhile (streams answering the replies the reader just
+// dispatched, say) run first, and their frames join this batch instead of
+// each waking the writer for a writev of its own. A Wake puts the writer
+// goroutine first in line, ahead of them. Measured against writing at
+// once, 6 interleaved rounds: RRN64 0.46× the time, 0.42× the CPU, p99
+// 0.31×; BulkN64 0.84× the CPU per GiB; Burst 0.75×; single-stream work
+// within noise. A process whose goroutines keep every P busy pays for it:
+// the writer then waits behind them once more (1.4× the latency there).
+func (d *goroutineDriver) letOthersQueue() {
+	if d.eng.s.NumStreams() > 1 {
+		runtime.Gosched()
 	}
 }
 

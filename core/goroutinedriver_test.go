@@ -443,3 +443,22 @@ func TestBulkReaderLeads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The grace timer exists as soon as the read role does: a look that finds
+// the role taken and let go since re-arms it, however early it fires. (Made
+// at the first release, it once fired before it was stored, and the look
+// reset a nil timer.)
+func TestGraceTimerMadeWithTheRole(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	d := &goroutineDriver{conn: a, quit: make(chan struct{})}
+	r := d.newReadRole()
+	defer r.grace.Stop()
+	r.gen.Add(1) // a leader took the role and let it go
+	d.graceFired()
+	if !r.armed.Load() || r.period.Load() != 2*int64(readGrace) {
+		t.Fatalf("after a look that found the role taken since: armed %v, period %v; want true, %v",
+			r.armed.Load(), time.Duration(r.period.Load()), 2*readGrace)
+	}
+}

@@ -99,6 +99,10 @@
 // scheduler's network poller, so on a machine whose CPUs are saturated an
 // event loop may wait for a processor longer than a goroutine woken by the
 // runtime would; round-trip times, and windows auto-tuned from them, show
-// it. The package needs a Unix system (gnet's event loops and
+// it. A loop blocked in epoll_wait also keeps its processor: in about 1
+// hand-off of 61 a Read it woke waits 150-200 µs for the runtime to take
+// that processor back, which sets netmux-gnet's single-stream p99 (see
+// docs/architecture.md); use the goroutine driver where that matters.
+// The package needs a Unix system (gnet's event loops and
 // golang.org/x/sys/unix).
 package evloop

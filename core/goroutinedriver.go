@@ -44,12 +44,20 @@ type goroutineDriver struct {
 	linger     *time.Timer // after a half-close: closes the connection at WriteTimeout
 	closed     bool        // the connection is closed
 
+	// set at start
+	sock   bool // a TCP or unix socket: reads can be interrupted, writes tried without blocking
+	direct bool // payloads may be read and written straight through (Linux sockets; raw is set)
+
 	// the writer role
 	wrole  atomic.Int32    // wFree, wHeld, wHanded or wDead
 	missed atomic.Bool     // a Wake came while the role was held
-	sock   bool            // a TCP or unix socket: reads can be interrupted, writes tried without blocking
-	direct bool            // set at start: payloads may be read and written straight through (Linux sockets; raw is set)
 	raw    syscall.RawConn // the socket; made at start where direct, else by the writer role at the first inline write
+	// sys serialises the system calls on the socket where all of them go
+	// through raw (where direct; elsewhere only inline writes take it): a
+	// read then never waits in the kernel for the socket's lock behind a
+	// writev, its thread asleep and its P held, but here, its goroutine
+	// parked and its P free (see docs/architecture.md, "Send path").
+	sys sync.Mutex
 	// owned by the writer role's holder
 	bufs [][]byte
 	flat []byte // one buffer for a batch: an inline write's, or any on a transport without vectored writes
@@ -66,7 +74,7 @@ type goroutineDriver struct {
 	small []byte // the read buffer while traffic is light
 	large *bufpool.Large
 	have  int
-	dr    *directReader // made at the first direct read
+	sr    *sockReader // made at the first read of a socket where direct
 }
 
 // readRole is the leader/follower state of a driver whose transport can
@@ -308,7 +316,7 @@ func (d *goroutineDriver) step(k *wakeup) bool {
 		if lim := d.eng.s.readLimit(); lim > 0 && d.direct {
 			end = min(end, d.have+lim)
 		}
-		n, err = d.conn.Read(d.rbuf[d.have:end])
+		n, err = d.read(d.rbuf[d.have:end])
 	}
 	if k != nil {
 		k.leader.Store(nil)
@@ -360,10 +368,7 @@ func (d *goroutineDriver) readDirect(k *wakeup) (ok bool, n int, err error) {
 	if !d.direct || d.have != 0 || !d.eng.s.payloadPending() {
 		return false, 0, nil
 	}
-	if d.dr == nil {
-		d.dr = d.newDirectReader()
-	}
-	r := d.dr
+	r := d.sockReader()
 	r.did, r.n, r.err, r.lead = false, 0, nil, k
 	err = d.raw.Read(r.fn)
 	r.lead = nil
@@ -824,10 +829,20 @@ func (d *goroutineDriver) tryWrite(b []byte) (int, error) {
 	return w.n, w.err
 }
 
+// sockError is the error of the system call op on the socket, as the
+// socket's own Read or Write reports it (with its addresses).
+func (d *goroutineDriver) sockError(op string, errno error) error {
+	c := d.conn.(net.Conn)
+	return &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError(op, errno)}
+}
+
 // write writes one batch: vectored where the transport supports it, else
 // copied into one buffer so that each batch is a single Write (one TLS
 // record run, one pipe hand-off).
 func (d *goroutineDriver) write(bufs [][]byte) error {
+	if d.direct {
+		return d.writeAll(bufs)
+	}
 	if d.vecW != nil {
 		_, err := d.vecW(bufs)
 		return err

@@ -2,38 +2,87 @@ package core
 
 import (
 	"io"
-	"os"
 	"syscall"
 
 	"github.com/netmux/netmux/core/frame"
 	"github.com/netmux/netmux/internal/vecio"
 )
 
-// directReader is the goroutine driver's state for reading payloads
-// straight to where they go with readv(2) (see goroutineDriver.readDirect).
-// Owned by the read role's holder.
-type directReader struct {
-	fn   func(fd uintptr) bool // readvOnce, bound once
-	bufs [][]byte
-	vecs []syscall.Iovec
-	lead *wakeup // the leader reading, if any: see readvOnce
-	// readvOnce's results
-	did bool  // it read (or failed), rather than finding no payload to read
-	n   int   // bytes that landed in the read buffer after the payload
+// sockReader is the goroutine driver's state for reading the socket
+// itself: every read goes through raw under the driver's sys lock, and
+// payloads go straight to where they go with readv(2) (see
+// goroutineDriver.readDirect). Owned by the read role's holder.
+type sockReader struct {
+	fn     func(fd uintptr) bool // readvOnce, bound once
+	readFn func(fd uintptr) bool // readOnce, bound once
+	p      []byte                // readOnce's argument
+	bufs   [][]byte
+	vecs   []syscall.Iovec
+	lead   *wakeup // the leader reading, if any: see readvOnce
+	// the callbacks' results
+	did bool  // readvOnce read (or failed), rather than finding no payload to read
+	n   int   // bytes that landed in the read buffer (after the payload, for readvOnce)
 	err error // the read's error
 }
 
-func (d *goroutineDriver) newDirectReader() *directReader {
-	return &directReader{fn: d.readvOnce}
+// sockReader returns the read role's socket state, made at the first use.
+func (d *goroutineDriver) sockReader() *sockReader {
+	if d.sr == nil {
+		d.sr = &sockReader{fn: d.readvOnce, readFn: d.readOnce}
+	}
+	return d.sr
 }
 
-// sockWriter is the goroutine driver's state for writing to the socket
-// from the goroutine that has the data: inline writes (tryWrite) and
-// direct ones (writeDirect). Owned by the writer role's holder.
+// read reads the transport into p, like its Read.
+func (d *goroutineDriver) read(p []byte) (int, error) {
+	if !d.direct {
+		return d.conn.Read(p)
+	}
+	r := d.sockReader()
+	r.p, r.n, r.err = p, 0, nil
+	err := d.raw.Read(r.readFn)
+	r.p = nil
+	switch {
+	case err != nil:
+		return 0, err
+	case r.err == nil && r.n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return r.n, r.err
+}
+
+// readOnce is read's callback: one read(2) under the sys lock. It asks to
+// wait (false) when the socket has nothing.
+func (d *goroutineDriver) readOnce(fd uintptr) bool {
+	r := d.sr
+	for {
+		d.sys.Lock()
+		n, err := syscall.Read(int(fd), r.p)
+		d.sys.Unlock()
+		switch err {
+		case nil:
+			r.n = n
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		default:
+			r.err = d.sockError("read", err)
+		}
+		return true
+	}
+}
+
+// sockWriter is the goroutine driver's state for writing to the socket,
+// every write through raw under the driver's sys lock: the writer
+// goroutine's batches (writeAll), inline writes (tryWrite) and direct ones
+// (writeDirect). Owned by the writer role's holder.
 type sockWriter struct {
 	tryFn func(fd uintptr) bool // tryOnce, bound once
 	vecFn func(fd uintptr) bool // writevOnce, bound once
+	allFn func(fd uintptr) bool // writevAll, bound once
 	try   []byte                // tryOnce's argument
+	rest  [][]byte              // writevAll's argument: what is left to write
 	hdrs  []byte                // the frame headers of a direct write
 	vecs  []syscall.Iovec
 	// the callbacks' results
@@ -42,8 +91,58 @@ type sockWriter struct {
 }
 
 func (d *goroutineDriver) newSockWriter() *sockWriter {
-	return &sockWriter{tryFn: d.tryOnce, vecFn: d.writevOnce}
+	return &sockWriter{tryFn: d.tryOnce, vecFn: d.writevOnce, allFn: d.writevAll}
 }
+
+// writeAll writes bufs whole with writev(2), waiting for room in the
+// socket as its Write would.
+func (d *goroutineDriver) writeAll(bufs [][]byte) error {
+	if d.sw == nil {
+		d.sw = d.newSockWriter()
+	}
+	w := d.sw
+	w.rest, w.err = bufs, nil
+	err := d.raw.Write(w.allFn)
+	w.rest = nil
+	if err == nil {
+		err = w.err
+	}
+	return err
+}
+
+// writevAll is writeAll's callback: writev(2) calls under the sys lock,
+// each of at most maxIovecs buffers, until everything is written (true),
+// the socket is full (false: wait for room) or a call fails.
+func (d *goroutineDriver) writevAll(fd uintptr) bool {
+	w := d.sw
+	for len(w.rest) > 0 {
+		v := w.rest[:min(len(w.rest), maxIovecs)]
+		d.sys.Lock()
+		n, errno, vecs := vecio.Call(syscall.SYS_WRITEV, fd, v, w.vecs)
+		d.sys.Unlock()
+		w.vecs = vecs
+		switch errno {
+		case 0:
+		case syscall.EAGAIN:
+			return false
+		default:
+			w.err = d.sockError("writev", errno)
+			return true
+		}
+		for n > 0 {
+			if n < len(w.rest[0]) {
+				w.rest[0] = w.rest[0][n:]
+				break
+			}
+			n -= len(w.rest[0])
+			w.rest = w.rest[1:]
+		}
+	}
+	return true
+}
+
+// maxIovecs is the most buffers one writev(2) takes (IOV_MAX).
+const maxIovecs = 1024
 
 // initDirect enables direct payload reads and writes on the socket c.
 func (d *goroutineDriver) initDirect(c syscall.Conn) {
@@ -55,15 +154,16 @@ func (d *goroutineDriver) initDirect(c syscall.Conn) {
 // d.bufs. It never asks to wait: a full socket writes 0.
 func (d *goroutineDriver) writevOnce(fd uintptr) bool {
 	w := d.sw
-	var n int
-	var errno syscall.Errno
-	n, errno, w.vecs = vecio.Call(syscall.SYS_WRITEV, fd, d.bufs, w.vecs)
+	d.sys.Lock()
+	n, errno, vecs := vecio.Call(syscall.SYS_WRITEV, fd, d.bufs, w.vecs)
+	d.sys.Unlock()
+	w.vecs = vecs
 	switch errno {
 	case 0:
 		w.n = n
 	case syscall.EAGAIN:
 	default:
-		w.err = os.NewSyscallError("writev", errno)
+		w.err = d.sockError("writev", errno)
 	}
 	return true
 }
@@ -72,7 +172,7 @@ func (d *goroutineDriver) writevOnce(fd uintptr) bool {
 // payload space Session.payloadSpace hands out, followed by room for the
 // next header. It asks to wait (false) when the socket has nothing.
 func (d *goroutineDriver) readvOnce(fd uintptr) bool {
-	r, s := d.dr, d.eng.s
+	r, s := d.sr, d.eng.s
 	r.bufs = s.payloadSpace(r.bufs[:0])
 	if len(r.bufs) == 0 {
 		return true // no payload to read straight through (any more)
@@ -82,16 +182,17 @@ func (d *goroutineDriver) readvOnce(fd uintptr) bool {
 		space += len(b)
 	}
 	r.bufs = append(r.bufs, d.rbuf[:frame.HeaderSize])
-	var n int
-	var errno syscall.Errno
-	n, errno, r.vecs = vecio.Call(syscall.SYS_READV, fd, r.bufs, r.vecs)
+	d.sys.Lock()
+	n, errno, vecs := vecio.Call(syscall.SYS_READV, fd, r.bufs, r.vecs)
+	d.sys.Unlock()
+	r.vecs = vecs
 	clear(r.bufs) // keep no reference to a Read's buffer
 	if errno != 0 {
 		s.payloadRead(0)
 		if errno == syscall.EAGAIN {
 			return false // wait until the socket is readable, then look again
 		}
-		r.did, r.err = true, os.NewSyscallError("readv", errno)
+		r.did, r.err = true, d.sockError("readv", errno)
 		return true
 	}
 	if k := r.lead; k != nil && n > 0 {

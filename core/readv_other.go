@@ -2,11 +2,14 @@
 
 package core
 
-import "syscall"
+import (
+	"errors"
+	"syscall"
+)
 
-// directReader is never made where the goroutine driver reads every
+// sockReader is never made where the goroutine driver reads every
 // payload through its read buffer.
-type directReader struct {
+type sockReader struct {
 	fn   func(fd uintptr) bool
 	lead *wakeup
 	did  bool
@@ -14,7 +17,14 @@ type directReader struct {
 	err  error
 }
 
-func (d *goroutineDriver) newDirectReader() *directReader { return &directReader{} }
+func (d *goroutineDriver) sockReader() *sockReader { return &sockReader{} }
+
+// read reads the transport into p: sockets are not read through raw on
+// this platform.
+func (d *goroutineDriver) read(p []byte) (int, error) { return d.conn.Read(p) }
+
+// writeAll is never called: direct stays false on this platform.
+func (d *goroutineDriver) writeAll([][]byte) error { return errors.ErrUnsupported }
 
 // sockWriter is the goroutine driver's state for inline writes (tryWrite);
 // Writes are never sent straight from their buffer on this platform.

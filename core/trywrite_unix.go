@@ -3,7 +3,6 @@
 package core
 
 import (
-	"os"
 	"syscall"
 )
 
@@ -20,7 +19,9 @@ func rawConn(c syscall.Conn) syscall.RawConn {
 // non-blocking socket. It never asks to wait: a full socket writes 0.
 func (d *goroutineDriver) tryOnce(fd uintptr) bool {
 	for {
+		d.sys.Lock()
 		n, err := syscall.Write(int(fd), d.sw.try)
+		d.sys.Unlock()
 		switch err {
 		case syscall.EINTR:
 			continue
@@ -28,7 +29,7 @@ func (d *goroutineDriver) tryOnce(fd uintptr) bool {
 			n, err = 0, nil
 		case nil:
 		default:
-			n, err = 0, os.NewSyscallError("write", err)
+			n, err = 0, d.sockError("write", err)
 		}
 		d.sw.n, d.sw.err = n, err
 		return true

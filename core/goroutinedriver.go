@@ -56,7 +56,10 @@ type goroutineDriver struct {
 	// through raw (where direct; elsewhere only inline writes take it): a
 	// read then never waits in the kernel for the socket's lock behind a
 	// writev, its thread asleep and its P held, but here, its goroutine
-	// parked and its P free (see docs/architecture.md, "Send path").
+	// parked and its P free (see docs/architecture.md, "Send path"). It is
+	// held across one non-blocking call only, never while waiting for the
+	// socket: a writer holding it while the socket is full would keep the
+	// reader from draining the peer, and two sessions could deadlock.
 	sys sync.Mutex
 	// owned by the writer role's holder
 	bufs [][]byte

@@ -110,17 +110,15 @@ func (d *goroutineDriver) writeAll(bufs [][]byte) error {
 	return err
 }
 
-// writevAll is writeAll's callback: writev(2) calls under the sys lock,
-// each of at most maxIovecs buffers, until everything is written (true),
-// the socket is full (false: wait for room) or a call fails.
+// writevAll is writeAll's callback: writev(2) calls under the sys lock
+// until everything is written (true), the socket is full (false: wait for
+// room) or a call fails.
 func (d *goroutineDriver) writevAll(fd uintptr) bool {
 	w := d.sw
 	for len(w.rest) > 0 {
-		v := w.rest[:min(len(w.rest), maxIovecs)]
-		d.sys.Lock()
-		n, errno, vecs := vecio.Call(syscall.SYS_WRITEV, fd, v, w.vecs)
-		d.sys.Unlock()
-		w.vecs = vecs
+		var n int
+		var errno syscall.Errno
+		n, errno, w.vecs = d.vecCall(syscall.SYS_WRITEV, fd, w.rest, w.vecs)
 		switch errno {
 		case 0:
 		case syscall.EAGAIN:
@@ -141,8 +139,12 @@ func (d *goroutineDriver) writevAll(fd uintptr) bool {
 	return true
 }
 
-// maxIovecs is the most buffers one writev(2) takes (IOV_MAX).
-const maxIovecs = 1024
+// vecCall is vecio.Call under the sys lock.
+func (d *goroutineDriver) vecCall(trap, fd uintptr, bufs [][]byte, vecs []syscall.Iovec) (int, syscall.Errno, []syscall.Iovec) {
+	d.sys.Lock()
+	defer d.sys.Unlock()
+	return vecio.Call(trap, fd, bufs, vecs)
+}
 
 // initDirect enables direct payload reads and writes on the socket c.
 func (d *goroutineDriver) initDirect(c syscall.Conn) {
@@ -154,10 +156,9 @@ func (d *goroutineDriver) initDirect(c syscall.Conn) {
 // d.bufs. It never asks to wait: a full socket writes 0.
 func (d *goroutineDriver) writevOnce(fd uintptr) bool {
 	w := d.sw
-	d.sys.Lock()
-	n, errno, vecs := vecio.Call(syscall.SYS_WRITEV, fd, d.bufs, w.vecs)
-	d.sys.Unlock()
-	w.vecs = vecs
+	var n int
+	var errno syscall.Errno
+	n, errno, w.vecs = d.vecCall(syscall.SYS_WRITEV, fd, d.bufs, w.vecs)
 	switch errno {
 	case 0:
 		w.n = n
@@ -182,10 +183,9 @@ func (d *goroutineDriver) readvOnce(fd uintptr) bool {
 		space += len(b)
 	}
 	r.bufs = append(r.bufs, d.rbuf[:frame.HeaderSize])
-	d.sys.Lock()
-	n, errno, vecs := vecio.Call(syscall.SYS_READV, fd, r.bufs, r.vecs)
-	d.sys.Unlock()
-	r.vecs = vecs
+	var n int
+	var errno syscall.Errno
+	n, errno, r.vecs = d.vecCall(syscall.SYS_READV, fd, r.bufs, r.vecs)
 	clear(r.bufs) // keep no reference to a Read's buffer
 	if errno != 0 {
 		s.payloadRead(0)

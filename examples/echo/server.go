@@ -36,13 +36,15 @@ func serve(ctx context.Context, ln transports.Listener, drain time.Duration) err
 				continue
 			}
 			sessions[sess] = true
-			mu.Unlock()
+			// Added under mu, before closing can be seen: a wg.Go after
+			// the drain below began its wg.Wait would race with it.
 			wg.Go(func() {
 				echoStreams(sess)
 				mu.Lock()
 				delete(sessions, sess)
 				mu.Unlock()
 			})
+			mu.Unlock()
 		}
 	})
 
